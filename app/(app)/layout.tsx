@@ -1,0 +1,26 @@
+import Link from "next/link";
+import { requirePageUser } from "@/lib/auth/session";
+import { Logo } from "@/components/ui/logo";
+import { ThemeToggle } from "@/components/layout/theme-toggle";
+import { UserMenu } from "@/components/layout/user-menu";
+
+export default async function AppLayout({ children }: { children: React.ReactNode }) {
+  const user = await requirePageUser();
+  return (
+    <div className="min-h-screen">
+      <header className="sticky top-0 z-20 border-b border-border bg-bg/90 backdrop-blur">
+        <div className="mx-auto flex h-12 max-w-5xl items-center justify-between px-4">
+          <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight text-fg">
+            <Logo />
+            Patchbay
+          </Link>
+          <div className="flex items-center gap-1">
+            <ThemeToggle />
+            <UserMenu name={user.githubLogin ?? user.name ?? "you"} image={user.image} />
+          </div>
+        </div>
+      </header>
+      <main className="mx-auto max-w-5xl px-4 pb-16">{children}</main>
+    </div>
+  );
+}

@@ -1,0 +1,152 @@
+import "server-only";
+import fs from "node:fs";
+import path from "node:path";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import * as schema from "./schema";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export type Notification = { channel: string; payload: string };
+
+/** A database plus the two things drizzle does not cover: LISTEN/NOTIFY and closing. */
+export type DbHandle = {
+  db: Db;
+  kind: "pglite" | "postgres";
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  notify(channel: string, payload: string): Promise<void>;
+  close(): Promise<void>;
+};
+
+const migrationsFolder = path.join(process.cwd(), "db", "migrations");
+
+export class DatabaseLockedError extends Error {
+  constructor(dir: string, pid: number) {
+    super(
+      `The embedded database in ${dir} is already open in process ${pid}. ` +
+        `PGlite allows one process only: stop that process, or set DATABASE_URL to use a PostgreSQL server.`,
+    );
+    this.name = "DatabaseLockedError";
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** One process owns a PGlite folder: a lock file holding its pid, taken over only when that pid is gone. */
+function takeLock(dir: string): () => void {
+  const lockPath = path.join(dir, "patchbay.lock");
+  for (let tries = 0; tries < 3; tries++) {
+    try {
+      const fd = fs.openSync(lockPath, "wx");
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      const release = () => {
+        try {
+          if (fs.readFileSync(lockPath, "utf8") === String(process.pid)) fs.unlinkSync(lockPath);
+        } catch {
+          // already gone
+        }
+      };
+      process.once("exit", release);
+      return release;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const holder = Number.parseInt(fs.readFileSync(lockPath, "utf8"), 10);
+      if (holder === process.pid) return () => {};
+      if (Number.isFinite(holder) && pidAlive(holder)) throw new DatabaseLockedError(dir, holder);
+      fs.rmSync(lockPath, { force: true }); // stale lock of a process that died
+    }
+  }
+  throw new Error(`Could not take the database lock in ${dir}`);
+}
+
+export async function openPglite(dataDir: string | "memory"): Promise<DbHandle> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  const { migrate } = await import("drizzle-orm/pglite/migrator");
+  let release = () => {};
+  if (dataDir !== "memory") {
+    fs.mkdirSync(dataDir, { recursive: true });
+    release = takeLock(dataDir);
+  }
+  try {
+    const client = dataDir === "memory" ? new PGlite() : new PGlite(path.join(dataDir, "pgdata"));
+    await client.waitReady;
+    const db = drizzle(client, { schema });
+    await migrate(db, { migrationsFolder });
+    return {
+      db: db as unknown as Db,
+      kind: "pglite",
+      async listen(channel, onPayload) {
+        const unsub = await client.listen(channel, onPayload);
+        return async () => unsub();
+      },
+      async notify(channel, payload) {
+        await client.query("select pg_notify($1, $2)", [channel, payload]);
+      },
+      async close() {
+        await client.close();
+        release();
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+export async function openPostgres(url: string, opts: { migrate?: boolean; max?: number } = {}): Promise<DbHandle> {
+  const pg = (await import("pg")).default;
+  const { drizzle } = await import("drizzle-orm/node-postgres");
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
+  pool.on("error", (err) => console.error("postgres pool error:", err.message));
+  const db = drizzle(pool, { schema });
+  if (opts.migrate) {
+    const { migrate } = await import("drizzle-orm/node-postgres/migrator");
+    await migrate(db, { migrationsFolder });
+  }
+  // LISTEN needs one connection that stays open; it is shared by every subscriber of this process.
+  let listener: import("pg").Client | undefined;
+  const subscribers = new Map<string, Set<(payload: string) => void>>();
+  async function listenerClient() {
+    if (listener) return listener;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    client.on("notification", (msg) => {
+      for (const fn of subscribers.get(msg.channel) ?? []) fn(msg.payload ?? "");
+    });
+    client.on("error", (err) => console.error("postgres listener error:", err.message));
+    listener = client;
+    return client;
+  }
+  return {
+    db: db as unknown as Db,
+    kind: "postgres",
+    async listen(channel, onPayload) {
+      const client = await listenerClient();
+      let set = subscribers.get(channel);
+      if (!set) {
+        set = new Set();
+        subscribers.set(channel, set);
+        await client.query(`LISTEN "${channel.replace(/"/g, "")}"`);
+      }
+      set.add(onPayload);
+      return async () => {
+        set.delete(onPayload);
+      };
+    },
+    async notify(channel, payload) {
+      await pool.query("select pg_notify($1, $2)", [channel, payload]);
+    },
+    async close() {
+      await listener?.end();
+      await pool.end();
+    },
+  };
+}

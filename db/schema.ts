@@ -1,0 +1,216 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+
+// ---------- Auth.js (next-auth) tables ----------
+
+export const users = pgTable("users", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name"),
+  email: text("email"),
+  emailVerified: timestamp("email_verified", { withTimezone: true, mode: "date" }),
+  image: text("image"),
+  /** GitHub login and numeric id, kept for commit authorship (noreply email) and display. */
+  githubLogin: text("github_login"),
+  githubId: bigint("github_id", { mode: "number" }),
+  createdAt: createdAt(),
+});
+
+export const accounts = pgTable(
+  "accounts",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    provider: text("provider").notNull(),
+    providerAccountId: text("provider_account_id").notNull(),
+    /** OAuth tokens are stored encrypted (lib/crypto.ts), never in clear. */
+    accessToken: text("access_token"),
+    refreshToken: text("refresh_token"),
+    expiresAt: integer("expires_at"),
+    refreshTokenExpiresAt: integer("refresh_token_expires_at"),
+    tokenType: text("token_type"),
+    scope: text("scope"),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.providerAccountId] }), index("accounts_user_idx").on(t.userId)],
+);
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    sessionToken: text("session_token").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expires: timestamp("expires", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+// ---------- Domain ----------
+
+export type InternetPolicy = "off" | "allowlist" | "on";
+
+export const environments = pgTable(
+  "environments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    ownerId: uuid("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    repoFullName: text("repo_full_name").notNull(),
+    defaultBranch: text("default_branch").notNull(),
+    setupScript: text("setup_script").notNull().default(""),
+    maintenanceScript: text("maintenance_script").notNull().default(""),
+    envVars: jsonb("env_vars").$type<Record<string, string>>().notNull().default({}),
+    /** AES-GCM ciphertext of a JSON object; visible to the setup phase only. */
+    secretsEncrypted: text("secrets_encrypted"),
+    internetPolicy: text("internet_policy").$type<InternetPolicy>().notNull().default("off"),
+    allowedDomains: jsonb("allowed_domains").$type<string[]>().notNull().default([]),
+    allowedMethods: jsonb("allowed_methods").$type<string[]>().notNull().default([]),
+    setupTimeoutSeconds: integer("setup_timeout_seconds").notNull().default(1200),
+    taskTimeoutSeconds: integer("task_timeout_seconds").notNull().default(1800),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("environments_owner_repo_idx").on(t.ownerId, t.repoFullName)],
+);
+
+export type TaskMode = "code" | "ask";
+export type AttemptStatus =
+  | "queued"
+  | "preparing"
+  | "setup"
+  | "running"
+  | "finalizing"
+  | "succeeded"
+  | "failed"
+  | "cancelled"
+  | "timed_out";
+export type TaskStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+export type DiffStats = { files: number; additions: number; deletions: number };
+
+export const tasks = pgTable(
+  "tasks",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    ownerId: uuid("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    environmentId: uuid("environment_id").references(() => environments.id, { onDelete: "set null" }),
+    repoFullName: text("repo_full_name").notNull(),
+    baseBranch: text("base_branch").notNull(),
+    mode: text("mode").$type<TaskMode>().notNull(),
+    title: text("title").notNull(),
+    prompt: text("prompt").notNull(),
+    attemptsCount: integer("attempts_count").notNull().default(1),
+    status: text("status").$type<TaskStatus>().notNull().default("queued"),
+    archived: boolean("archived").notNull().default(false),
+    chosenAttemptId: uuid("chosen_attempt_id"),
+    diffStats: jsonb("diff_stats").$type<DiffStats>(),
+    prUrl: text("pr_url"),
+    prNumber: integer("pr_number"),
+    prState: text("pr_state"),
+    prBranch: text("pr_branch"),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+    lastViewedAt: timestamp("last_viewed_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("tasks_owner_board_idx").on(t.ownerId, t.archived, t.createdAt.desc(), t.id.desc()),
+    index("tasks_owner_repo_idx").on(t.ownerId, t.repoFullName),
+  ],
+);
+
+export const attempts = pgTable(
+  "attempts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    taskId: uuid("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    index: integer("index").notNull(),
+    status: text("status").$type<AttemptStatus>().notNull().default("queued"),
+    baseCommit: text("base_commit"),
+    headCommit: text("head_commit"),
+    branchName: text("branch_name"),
+    diff: text("diff"),
+    diffStats: jsonb("diff_stats").$type<DiffStats>(),
+    summary: text("summary"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    /** Set while a runner works the attempt; a stale heartbeat means the runner was lost. */
+    runnerId: text("runner_id"),
+    heartbeatAt: timestamp("heartbeat_at", { withTimezone: true, mode: "date" }),
+    cancelRequested: boolean("cancel_requested").notNull().default(false),
+    workspacePath: text("workspace_path"),
+    queuedAt: timestamp("queued_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [uniqueIndex("attempts_task_index_idx").on(t.taskId, t.index), index("attempts_status_idx").on(t.status)],
+);
+
+export const turns = pgTable(
+  "turns",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    taskId: uuid("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    prompt: text("prompt").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("turns_task_seq_idx").on(t.taskId, t.seq)],
+);
+
+export type TaskEventType =
+  | "status"
+  | "log"
+  | "command"
+  | "message"
+  | "message_delta"
+  | "plan"
+  | "patch"
+  | "diff"
+  | "usage"
+  | "error";
+
+export const taskEvents = pgTable(
+  "task_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    taskId: uuid("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    attemptId: uuid("attempt_id")
+      .notNull()
+      .references(() => attempts.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    turn: integer("turn").notNull().default(0),
+    type: text("type").$type<TaskEventType>().notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().default(sql`now()`),
+  },
+  (t) => [uniqueIndex("task_events_attempt_seq_idx").on(t.attemptId, t.seq), index("task_events_task_idx").on(t.taskId, t.id)],
+);

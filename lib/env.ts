@@ -1,0 +1,72 @@
+import "server-only";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Every setting Patchbay reads, parsed once. Nothing else in the code base touches process.env
+ * (next-auth itself also reads NEXTAUTH_URL, which is why that name is kept).
+ */
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z.string().url().optional(),
+  PATCHBAY_DATA_DIR: z.string().default(".data"),
+  NEXTAUTH_URL: z.string().url().default("http://localhost:3000"),
+  NEXTAUTH_SECRET: z.string().min(16).optional(),
+
+  GITHUB_URL: z.string().url().default("https://github.com"),
+  GITHUB_API_URL: z.string().url().default("https://api.github.com"),
+  GITHUB_APP_ID: z.string().regex(/^\d+$/, "GITHUB_APP_ID is the App's numeric id").optional(),
+  GITHUB_APP_SLUG: z.string().optional(),
+  GITHUB_APP_PRIVATE_KEY: z.string().optional(),
+  GITHUB_CLIENT_ID: z.string().optional(),
+  GITHUB_CLIENT_SECRET: z.string().optional(),
+  GITHUB_REPO_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
+
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.string().url().optional(),
+  OPENAI_MODEL: z.string().default("gpt-5-codex"),
+  OPENAI_API_MODE: z.enum(["responses", "chat"]).default("responses"),
+  OPENAI_REASONING_EFFORT: z.enum(["low", "medium", "high"]).optional(),
+
+  PATCHBAY_BRANCH_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, "PATCHBAY_BRANCH_PREFIX may hold letters, digits, dot, dash and underscore")
+    .default("patchbay"),
+  RUNNER_EMBEDDED: bool.optional(),
+  RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  RUNNER_PER_USER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(500).default(60),
+  AGENT_MAX_TOKENS: z.coerce.number().int().min(1000).default(2_000_000),
+  COMMAND_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(600),
+  ATTEMPT_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(24 * 3600).default(1800),
+  WORKSPACE_TTL_HOURS: z.coerce.number().min(1).default(72),
+  SANDBOX_BWRAP_PATH: z.string().default("bwrap"),
+});
+
+export type Env = z.infer<typeof schema> & { dataDir: string };
+
+let cached: Env | undefined;
+
+export function getEnv(): Env {
+  if (cached) return cached;
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  cached = { ...parsed.data, dataDir: path.resolve(parsed.data.PATCHBAY_DATA_DIR) };
+  return cached;
+}
+
+/** Embedded mode: PGlite in the data folder and the runner inside the web process. */
+export function isEmbedded(env: Env = getEnv()): boolean {
+  return !env.DATABASE_URL;
+}
+
+export function runsRunnerInProcess(env: Env = getEnv()): boolean {
+  return env.RUNNER_EMBEDDED ?? isEmbedded(env);
+}

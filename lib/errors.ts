@@ -1,0 +1,27 @@
+/**
+ * The one error type of the app: a stable code, a message safe to show a person, an HTTP status,
+ * and optionally a way out (a link that fixes the problem). Anything else is logged and shown as "internal".
+ */
+export type ErrorAction = { label: string; href: string };
+
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly action?: ErrorAction;
+
+  constructor(code: string, message: string, status = 400, action?: ErrorAction) {
+    super(message);
+    this.name = "AppError";
+    this.code = code;
+    this.status = status;
+    this.action = action;
+  }
+}
+
+export type ErrorBody = { error: { code: string; message: string; action?: ErrorAction } };
+
+export function toErrorBody(err: AppError): ErrorBody {
+  return { error: { code: err.code, message: err.message, ...(err.action ? { action: err.action } : {}) } };
+}
+
+export const notFound = (what = "Not found") => new AppError("not_found", what, 404);
