@@ -158,14 +158,13 @@ export const attempts = pgTable(
     errorMessage: text("error_message"),
     inputTokens: integer("input_tokens").notNull().default(0),
     outputTokens: integer("output_tokens").notNull().default(0),
-    /** Set while a runner works the attempt; a stale heartbeat means the runner was lost. */
-    runnerId: text("runner_id"),
-    heartbeatAt: timestamp("heartbeat_at", { withTimezone: true, mode: "date" }),
     cancelRequested: boolean("cancel_requested").notNull().default(false),
     workspacePath: text("workspace_path"),
     queuedAt: timestamp("queued_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
     finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+    /** The latest turn this attempt finished (0 = the first prompt); follow-ups add turns. */
+    turn: integer("turn").notNull().default(0),
   },
   (t) => [uniqueIndex("attempts_task_index_idx").on(t.taskId, t.index), index("attempts_status_idx").on(t.status)],
 );
@@ -213,4 +212,36 @@ export const taskEvents = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().default(sql`now()`),
   },
   (t) => [uniqueIndex("task_events_attempt_seq_idx").on(t.attemptId, t.seq), index("task_events_task_idx").on(t.taskId, t.id)],
+);
+
+// ---------- Work queue ----------
+
+export type JobStatus = "queued" | "active" | "done" | "failed" | "cancelled";
+
+/**
+ * One unit of runner work: a turn of one attempt. Runners claim jobs with SELECT … FOR UPDATE SKIP LOCKED and hold
+ * them by a lease they renew; a job whose lease ran out belongs to a runner that died (see lib/queue).
+ */
+export const jobs = pgTable(
+  "jobs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    attemptId: uuid("attempt_id")
+      .notNull()
+      .references(() => attempts.id, { onDelete: "cascade" }),
+    taskId: uuid("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    ownerId: uuid("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    turn: integer("turn").notNull().default(0),
+    status: text("status").$type<JobStatus>().notNull().default("queued"),
+    runnerId: text("runner_id"),
+    leaseUntil: timestamp("lease_until", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+    startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("jobs_status_created_idx").on(t.status, t.createdAt), index("jobs_owner_status_idx").on(t.ownerId, t.status)],
 );

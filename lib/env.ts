@@ -39,6 +39,7 @@ const schema = z.object({
   RUNNER_EMBEDDED: bool.optional(),
   RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   RUNNER_PER_USER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  RUNNER_LEASE_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
   AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(500).default(60),
   AGENT_MAX_TOKENS: z.coerce.number().int().min(1000).default(2_000_000),
   COMMAND_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(600),

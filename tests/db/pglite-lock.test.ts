@@ -24,7 +24,7 @@ describe("embedded PGlite", () => {
 
     const second = await openPglite(dir);
     const rows = await second.db.execute("select name from users");
-    expect(rows.rows).toEqual([{ name: "Ada" }]);
+    expect((rows as unknown as { rows: unknown[] }).rows).toEqual([{ name: "Ada" }]);
     await second.close();
   });
 

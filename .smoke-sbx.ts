@@ -1,0 +1,17 @@
+import { execSync } from "node:child_process";
+import { createBwrapSandbox, checkSandboxAvailable } from "@/lib/sandbox";
+const z = (l: string) => { const o = execSync("ps -o pid,ppid,stat,cmd -u 999 || true").toString().trim().split("\n").length - 1; console.log(l, o); };
+const wait = (ms: number) => new Promise(r => setTimeout(r, ms));
+await checkSandboxAvailable(); await wait(50); z("check");
+const sb = await createBwrapSandbox({ workspaceDir: "/tmp/zz/ws", mode: "rw", network: "off", limits: { maxProcesses: 20 } });
+await wait(50); z("create");
+await sb.exec({ argv: ["true"], timeoutMs: 5000 }); await wait(50); z("true");
+await sb.exec({ argv: ["sleep", "3"], timeoutMs: 300 }); await wait(50); z("timeout");
+const ac = new AbortController(); setTimeout(() => ac.abort(), 200);
+await sb.exec({ argv: ["sleep", "3"], timeoutMs: 3000, signal: ac.signal }); await wait(50); z("cancel");
+await sb.exec({ argv: ["bash", "-c", ":(){ :|:& };:; sleep 1; echo survived"], timeoutMs: 5000 }); await wait(50); z("bomb");
+await sb.exec({ argv: ["sh", "-c", "while :; do :; done"], timeoutMs: 5000 }); z("cpu");
+const sb2 = await createBwrapSandbox({ workspaceDir: "/tmp/zz/ws", mode: "rw", network: "off", limits: { cpuSeconds: 1 } });
+await sb2.exec({ argv: ["sh", "-c", "while :; do :; done"], timeoutMs: 5000 }); await wait(50); z("cpu");
+const p = sb.exec({ argv: ["sleep", "3"], timeoutMs: 3000 }); await wait(100); await sb.destroy(); await p; await wait(50); z("destroy");
+await sb2.destroy();

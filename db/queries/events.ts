@@ -1,0 +1,41 @@
+import "server-only";
+import { and, asc, eq, gt, sql } from "drizzle-orm";
+import type { Db } from "../client";
+import { taskEvents, type TaskEventType } from "../schema";
+
+export type TaskEventRow = typeof taskEvents.$inferSelect;
+export type NewTaskEvent = {
+  taskId: string;
+  attemptId: string;
+  seq: number;
+  turn: number;
+  type: TaskEventType;
+  payload: Record<string, unknown>;
+};
+
+/**
+ * Appends events of ONE task. The per-task advisory lock makes ids commit in the order they were drawn, so a
+ * reader resuming after id N never misses an event that committed late with a smaller id (attempts of a task
+ * may be written by different runners at once).
+ */
+export async function insertEvents(db: Db, taskId: string, events: NewTaskEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${taskId}))`);
+    await tx.insert(taskEvents).values(events);
+  });
+}
+
+/** Events of a task after an id, in id order. */
+export async function listTaskEventsAfter(db: Db, taskId: string, afterId: number, limit = 1000): Promise<TaskEventRow[]> {
+  return db
+    .select()
+    .from(taskEvents)
+    .where(and(eq(taskEvents.taskId, taskId), gt(taskEvents.id, afterId)))
+    .orderBy(asc(taskEvents.id))
+    .limit(limit);
+}
+
+export async function listAttemptEvents(db: Db, attemptId: string): Promise<TaskEventRow[]> {
+  return db.select().from(taskEvents).where(eq(taskEvents.attemptId, attemptId)).orderBy(asc(taskEvents.seq));
+}

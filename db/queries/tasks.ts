@@ -1,0 +1,114 @@
+import "server-only";
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Db } from "../client";
+import { attempts, jobs, taskEvents, tasks, turns, type AttemptStatus, type DiffStats, type TaskStatus } from "../schema";
+
+export type TaskRow = typeof tasks.$inferSelect;
+export type AttemptRow = typeof attempts.$inferSelect;
+export type TurnRow = typeof turns.$inferSelect;
+
+export type NewTaskInput = {
+  ownerId: string;
+  repoFullName: string;
+  baseBranch: string;
+  mode: "code" | "ask";
+  title: string;
+  prompt: string;
+  attemptsCount: number;
+};
+
+/** Inserts the task, its first turn, one attempt per Best-of-N slot and one queued job per attempt, atomically. */
+export async function insertTaskWithJobs(db: Db, input: NewTaskInput) {
+  return db.transaction(async (tx) => {
+    const [task] = await tx.insert(tasks).values(input).returning();
+    await tx.insert(turns).values({ taskId: task.id, seq: 0, prompt: input.prompt });
+    const rows = await tx
+      .insert(attempts)
+      .values(Array.from({ length: input.attemptsCount }, (_, index) => ({ taskId: task.id, index })))
+      .returning();
+    await tx.insert(jobs).values(rows.map((a) => ({ attemptId: a.id, taskId: task.id, ownerId: input.ownerId, turn: 0 })));
+    return { task, attempts: rows };
+  });
+}
+
+export async function findTaskOfOwner(db: Db, taskId: string, ownerId: string): Promise<TaskRow | null> {
+  const [row] = await db
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.id, taskId), eq(tasks.ownerId, ownerId)))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function findTask(db: Db, taskId: string): Promise<TaskRow | null> {
+  const [row] = await db.select().from(tasks).where(eq(tasks.id, taskId)).limit(1);
+  return row ?? null;
+}
+
+export async function listAttempts(db: Db, taskId: string): Promise<AttemptRow[]> {
+  return db.select().from(attempts).where(eq(attempts.taskId, taskId)).orderBy(asc(attempts.index));
+}
+
+export async function findAttempt(db: Db, attemptId: string): Promise<AttemptRow | null> {
+  const [row] = await db.select().from(attempts).where(eq(attempts.id, attemptId)).limit(1);
+  return row ?? null;
+}
+
+export async function listTurns(db: Db, taskId: string): Promise<TurnRow[]> {
+  return db.select().from(turns).where(eq(turns.taskId, taskId)).orderBy(asc(turns.seq));
+}
+
+export async function updateAttempt(db: Db, attemptId: string, patch: Partial<typeof attempts.$inferInsert>) {
+  const [row] = await db.update(attempts).set(patch).where(eq(attempts.id, attemptId)).returning();
+  return row ?? null;
+}
+
+export async function setAttemptStatus(db: Db, attemptId: string, status: AttemptStatus) {
+  return updateAttempt(db, attemptId, { status });
+}
+
+const ACTIVE: AttemptStatus[] = ["preparing", "setup", "running", "finalizing"];
+
+/** A task's status follows its attempts: running while any works, then the best outcome among them. */
+export function deriveTaskStatus(statuses: AttemptStatus[]): TaskStatus {
+  if (statuses.some((s) => ACTIVE.includes(s))) return "running";
+  if (statuses.some((s) => s === "queued")) return statuses.every((s) => s === "queued") ? "queued" : "running";
+  if (statuses.some((s) => s === "succeeded")) return "succeeded";
+  if (statuses.length > 0 && statuses.every((s) => s === "cancelled")) return "cancelled";
+  return "failed";
+}
+
+/**
+ * Recomputes the task's status from its attempts. The task row is locked first so that concurrent refreshes
+ * (a runner finishing, a person cancelling) apply in order, each reading the attempts as committed after the lock.
+ */
+export async function refreshTaskStatus(db: Db, taskId: string): Promise<TaskStatus> {
+  return db.transaction(async (tx) => {
+    await tx.select({ id: tasks.id }).from(tasks).where(eq(tasks.id, taskId)).for("update");
+    const rows = await tx.select().from(attempts).where(eq(attempts.taskId, taskId)).orderBy(asc(attempts.index));
+    const status = deriveTaskStatus(rows.map((a) => a.status));
+    const finished = !["running", "queued"].includes(status);
+    const chosen = rows.find((a) => a.status === "succeeded") ?? rows[0];
+    const diffStats: DiffStats | null = chosen?.diffStats ?? null;
+    await tx
+      .update(tasks)
+      .set({
+        status,
+        updatedAt: new Date(),
+        finishedAt: finished ? new Date() : null,
+        diffStats,
+        // The first attempt to succeed is chosen unless the person already chose one.
+        chosenAttemptId: sql`coalesce(${tasks.chosenAttemptId}, ${chosen?.status === "succeeded" ? chosen.id : null}::uuid)`,
+      })
+      .where(eq(tasks.id, taskId));
+    return status;
+  });
+}
+
+export async function maxEventSeq(db: Db, attemptId: string): Promise<number> {
+  const [row] = await db
+    .select({ max: sql<number | null>`max(${taskEvents.seq})` })
+    .from(taskEvents)
+    .where(eq(taskEvents.attemptId, attemptId));
+  return Number(row?.max ?? -1);
+}

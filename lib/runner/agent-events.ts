@@ -1,0 +1,35 @@
+import "server-only";
+import type { AgentEvent } from "@/lib/agent/types";
+import type { AttemptEventWriter } from "@/lib/events/writer";
+
+/** Maps the agent loop's events onto task_events rows (see DESIGN.md §2 for the types). */
+export function recordAgentEvent(events: AttemptEventWriter, e: AgentEvent): Promise<void> {
+  switch (e.type) {
+    case "message_delta":
+      return events.append("message_delta", { text: e.text }, { coalesce: true });
+    case "message":
+      return events.append("message", { text: e.text });
+    case "command_start":
+      return events.append("command", { phase: "start", commandId: e.commandId, chunkId: e.chunkId, argv: e.argv, cwd: e.cwd });
+    case "output":
+      return events.append("log", { commandId: e.commandId, chunkId: e.chunkId, stream: e.stream, text: e.text }, { coalesce: true });
+    case "command_end":
+      return events.append("command", {
+        phase: "end",
+        commandId: e.commandId,
+        chunkId: e.chunkId,
+        exitCode: e.exitCode,
+        durationMs: e.durationMs,
+        timedOut: e.timedOut,
+        truncated: e.truncated,
+      });
+    case "plan":
+      return events.append("plan", { explanation: e.explanation ?? null, plan: e.plan });
+    case "patch":
+      return events.append("patch", { changed: e.changed, failures: e.failures });
+    case "usage":
+      return events.append("usage", { inputTokens: e.inputTokens, outputTokens: e.outputTokens }, { coalesce: true });
+    case "error":
+      return events.append("error", { code: e.code, message: e.message });
+  }
+}

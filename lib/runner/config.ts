@@ -1,0 +1,68 @@
+import "server-only";
+import crypto from "node:crypto";
+import os from "node:os";
+import type { AgentLimits } from "@/lib/agent/loop";
+import type { ModelClientOptions } from "@/lib/agent/model";
+import { getEnv, type Env } from "@/lib/env";
+import { getRepoInstallationToken, repoGitUrl } from "@/lib/github/app";
+import type { SandboxLimits } from "@/lib/sandbox";
+
+export type RunnerConfig = {
+  runnerId: string;
+  dataDir: string;
+  concurrency: number;
+  perUserLimit: number;
+  /** A job whose lease is not renewed within this time belongs to a dead runner. */
+  leaseMs: number;
+  heartbeatMs: number;
+  pollMs: number;
+  sweepMs: number;
+  attemptTimeoutMs: number;
+  branchPrefix: string;
+  model: ModelClientOptions | null;
+  agentLimits: AgentLimits;
+  sandbox: { bwrapPath: string; limits: SandboxLimits };
+  github: { tokenFor(repoFullName: string): Promise<string>; remoteUrl(repoFullName: string): string };
+};
+
+export function runnerConfigFromEnv(env: Env = getEnv(), overrides: Partial<RunnerConfig> = {}): RunnerConfig {
+  const model: ModelClientOptions | null =
+    env.OPENAI_API_KEY || env.OPENAI_BASE_URL
+      ? {
+          baseURL: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
+          apiKey: env.OPENAI_API_KEY ?? "unused",
+          model: env.OPENAI_MODEL,
+          apiMode: env.OPENAI_API_MODE,
+          reasoningEffort: env.OPENAI_REASONING_EFFORT,
+          timeoutMs: 10 * 60_000,
+          maxRetries: 3,
+        }
+      : null;
+  return {
+    runnerId: `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`,
+    dataDir: env.dataDir,
+    concurrency: env.RUNNER_CONCURRENCY,
+    perUserLimit: env.RUNNER_PER_USER_CONCURRENCY,
+    leaseMs: env.RUNNER_LEASE_SECONDS * 1000,
+    heartbeatMs: 1_000,
+    pollMs: 2_000,
+    sweepMs: 10_000,
+    attemptTimeoutMs: env.ATTEMPT_TIMEOUT_SECONDS * 1000,
+    branchPrefix: env.PATCHBAY_BRANCH_PREFIX,
+    model,
+    agentLimits: {
+      maxSteps: env.AGENT_MAX_STEPS,
+      maxTokens: env.AGENT_MAX_TOKENS,
+      commandTimeoutMs: env.COMMAND_TIMEOUT_SECONDS * 1000,
+    },
+    sandbox: {
+      bwrapPath: env.SANDBOX_BWRAP_PATH,
+      limits: { maxProcesses: 256, maxFileBytes: 512 * 1024 * 1024, maxOutputBytes: 1024 * 1024 },
+    },
+    github: {
+      tokenFor: async (repo) => (await getRepoInstallationToken(repo)).token,
+      remoteUrl: repoGitUrl,
+    },
+    ...overrides,
+  };
+}

@@ -1,0 +1,82 @@
+import "server-only";
+import { execFile } from "node:child_process";
+
+export class GitError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+    readonly exitCode: number | null,
+  ) {
+    super(message);
+    this.name = "GitError";
+  }
+}
+
+export type GitOptions = {
+  gitDir?: string;
+  workTree?: string;
+  cwd?: string;
+  /** Extra config passed through the environment (GIT_CONFIG_*), e.g. an auth header: never on the command line. */
+  config?: Record<string, string>;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  input?: string;
+  maxBuffer?: number;
+};
+
+/**
+ * Host-side git over a checkout the agent wrote to. The workspace is hostile: no system or global config, hooks
+ * off, no fsmonitor, no external diff or textconv drivers, no prompts. The git dir we pass lives outside the
+ * checkout, so a planted `.git` is ignored.
+ */
+export function git(args: string[], opts: GitOptions = {}): Promise<string> {
+  const config = {
+    "core.hooksPath": "/dev/null",
+    "core.fsmonitor": "false",
+    "core.pager": "cat",
+    "safe.directory": "*",
+    "protocol.ext.allow": "never",
+    "protocol.file.allow": "always",
+    "advice.detachedHead": "false",
+    "init.defaultBranch": "main",
+    "gc.auto": "0",
+    ...opts.config,
+  };
+  const entries = Object.entries(config);
+  const env: NodeJS.ProcessEnv = {
+    PATH: "/usr/local/bin:/usr/bin:/bin",
+    HOME: "/nonexistent",
+    LANG: "C.UTF-8",
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_ASKPASS: "/bin/false",
+    GIT_CONFIG_COUNT: String(entries.length),
+    ...Object.fromEntries(entries.flatMap(([k, v], i) => [[`GIT_CONFIG_KEY_${i}`, k], [`GIT_CONFIG_VALUE_${i}`, v]])),
+    ...(opts.gitDir ? { GIT_DIR: opts.gitDir } : {}),
+    ...(opts.workTree ? { GIT_WORK_TREE: opts.workTree } : {}),
+    ...opts.env,
+  } as unknown as NodeJS.ProcessEnv;
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      "git",
+      ["--no-pager", "-c", "core.quotePath=false", ...args],
+      { cwd: opts.cwd, env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: opts.maxBuffer ?? 64 * 1024 * 1024, encoding: "utf8" },
+      (err, stdout, stderr) => {
+        if (err) {
+          const code = typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code as number) : null;
+          reject(new GitError(`git ${args[0]} failed: ${redact(stderr.trim().split("\n").slice(-3).join(" ")) || err.message}`, redact(stderr), code));
+        } else resolve(stdout);
+      },
+    );
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+/** Strips anything that looks like a credential from git's messages before they are logged or shown. */
+export function redact(text: string): string {
+  return text
+    .replace(/(https?:\/\/)[^/@\s]+@/g, "$1***@")
+    .replace(/\b(gh[pousr]_[A-Za-z0-9_]{8,})/g, "***")
+    .replace(/(Authorization:\s*\w+\s+)\S+/gi, "$1***");
+}

@@ -1,0 +1,245 @@
+import "server-only";
+import { execFile } from "node:child_process";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { DbHandle } from "@/db";
+import { listAttemptEvents } from "@/db/queries/events";
+import type { JobRow } from "@/db/queries/jobs";
+import { findAttempt, findTask, listTurns, refreshTaskStatus, updateAttempt } from "@/db/queries/tasks";
+import type { AttemptStatus } from "@/db/schema";
+import { runAgent } from "@/lib/agent/loop";
+import { createModelClient } from "@/lib/agent/model";
+import type { PatchFs, ShellExecutor } from "@/lib/agent/types";
+import { createWorkspaceFs } from "@/lib/agent/workspace-fs";
+import { AppError } from "@/lib/errors";
+import { AttemptEventWriter } from "@/lib/events/writer";
+import { checkSandboxAvailable, createBwrapSandbox, ensureSandboxUser, type Sandbox } from "@/lib/sandbox";
+import { isRoot } from "@/lib/sandbox/host-user";
+import { recordAgentEvent } from "./agent-events";
+import type { RunnerConfig } from "./config";
+import { computeDiff } from "./diff";
+import { attemptWorkspace, createCheckout, resolveCommit, syncMirror, type AttemptWorkspace } from "./workspace";
+import { redact } from "./git";
+
+const run = promisify(execFile);
+
+/** Why a running job was stopped from outside. */
+export type StopReason = "cancel" | "timeout" | "lease_lost" | "shutdown";
+
+class AttemptFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function statusForStop(reason: StopReason | null): AttemptStatus {
+  if (reason === "timeout") return "timed_out";
+  if (reason === "shutdown" || reason === "lease_lost") return "failed";
+  return "cancelled";
+}
+
+function stopError(reason: "shutdown" | "lease_lost") {
+  return reason === "shutdown"
+    ? { code: "runner_stopped", message: "The runner was shut down while working on this attempt." }
+    : { code: "runner_lost", message: "This runner lost its hold on the attempt (its lease expired)." };
+}
+
+async function exists(p: string) {
+  return fs.stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Makes the checkout the sandbox user's, so that commands inside can write it and git sees a repo it owns. */
+async function handToSandboxUser(ws: AttemptWorkspace, user: { uid: number; gid: number } | null) {
+  if (!user) return;
+  await run("chown", ["-R", `${user.uid}:${user.gid}`, ws.tree, ws.gitDir]);
+  await fs.chmod(ws.root, 0o755);
+}
+
+/** apply_patch writes host-side; what it writes must stay the sandbox user's like the rest of the checkout. */
+function ownedPatchFs(inner: PatchFs, root: string, user: { uid: number; gid: number } | null): PatchFs {
+  if (!user) return inner;
+  return {
+    read: (p) => inner.read(p),
+    remove: (p) => inner.remove(p),
+    async write(p, content) {
+      await inner.write(p, content);
+      const full = path.join(root, p);
+      await fs.lchown(full, user.uid, user.gid).catch(() => undefined);
+      // Directories apply_patch created on the way are ours too.
+      for (let dir = path.dirname(full); dir.startsWith(root + path.sep); dir = path.dirname(dir)) {
+        await fs.lchown(dir, user.uid, user.gid).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** The final message of every earlier turn of this attempt, for a follow-up to continue from. */
+async function priorTurns(handle: DbHandle, taskId: string, attemptId: string, turn: number) {
+  const [turns, events] = await Promise.all([listTurns(handle.db, taskId), listAttemptEvents(handle.db, attemptId)]);
+  const finals = new Map<number, string>();
+  let commands = 0;
+  for (const e of events) {
+    if (e.type === "message" && typeof e.payload.text === "string") finals.set(e.turn, e.payload.text);
+    if (e.type === "command" && e.payload.phase === "start") commands++;
+  }
+  const prior = turns.filter((t) => t.seq < turn).map((t) => ({ prompt: t.prompt, finalMessage: finals.get(t.seq) ?? "" }));
+  const current = turns.find((t) => t.seq === turn);
+  return { prior, prompt: current?.prompt, firstChunk: commands + 1 };
+}
+
+/**
+ * Works one job: one turn of one attempt, from checkout to diff. Every step is appended to task_events as it
+ * happens. Never throws: whatever goes wrong ends the attempt with a status and a message.
+ */
+export async function runAttemptJob(opts: {
+  handle: DbHandle;
+  config: RunnerConfig;
+  job: JobRow;
+  signal: AbortSignal;
+  stopReason: () => StopReason | null;
+}): Promise<AttemptStatus> {
+  const { handle, config, job } = opts;
+  const db = handle.db;
+  const attempt = await findAttempt(db, job.attemptId);
+  const task = await findTask(db, job.taskId);
+  if (!attempt || !task) return "failed";
+  const events = await AttemptEventWriter.open(handle, { taskId: task.id, attemptId: attempt.id, turn: job.turn });
+  const setStatus = async (status: AttemptStatus, extra: Record<string, unknown> = {}) => {
+    await updateAttempt(db, attempt.id, { status, ...extra });
+    await events.append("status", { status });
+    await refreshTaskStatus(db, task.id);
+  };
+
+  let sandbox: Sandbox | null = null;
+  let finalStatus: AttemptStatus = "failed";
+  try {
+    if (attempt.cancelRequested) throw new AttemptFailure("cancelled", "Stopped before it started.");
+    await setStatus("preparing", { startedAt: attempt.startedAt ?? new Date(), turn: job.turn, errorCode: null, errorMessage: null });
+
+    const available = await checkSandboxAvailable({ bwrapPath: config.sandbox.bwrapPath });
+    if (!available.ok) throw new AttemptFailure("sandbox_unavailable", available.message);
+    if (!config.model) {
+      throw new AttemptFailure("model_not_configured", "No model is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for other servers).");
+    }
+
+    const ws = attemptWorkspace(config.dataDir, attempt.id);
+    const sandboxUser = isRoot() ? await ensureSandboxUser() : null;
+    let baseCommit = attempt.baseCommit;
+    if (job.turn === 0 || !(await exists(ws.tree))) {
+      if (job.turn > 0) throw new AttemptFailure("workspace_gone", "This attempt's workspace was removed; start a new task.");
+      const started = Date.now();
+      const token = await config.github.tokenFor(task.repoFullName);
+      const mirror = await syncMirror({
+        dataDir: config.dataDir,
+        repoFullName: task.repoFullName,
+        remoteUrl: config.github.remoteUrl(task.repoFullName),
+        token,
+      });
+      baseCommit = await resolveCommit(mirror, task.baseBranch);
+      if (!baseCommit) throw new AttemptFailure("branch_not_found", `The branch ${task.baseBranch} does not exist in ${task.repoFullName}.`);
+      await createCheckout({ mirror, workspace: ws, commit: baseCommit });
+      await handToSandboxUser(ws, sandboxUser);
+      await updateAttempt(db, attempt.id, { baseCommit, workspacePath: ws.root });
+      await events.append("log", {
+        chunkId: "setup",
+        stream: "system",
+        text: `Checked out ${task.repoFullName}@${task.baseBranch} (${baseCommit.slice(0, 7)}) in ${Date.now() - started} ms\n`,
+      });
+    }
+    if (opts.signal.aborted) throw new AttemptFailure("cancelled", "Stopped.");
+
+    await fs.mkdir(path.join(config.dataDir, "scratch"), { recursive: true, mode: 0o711 });
+    sandbox = await createBwrapSandbox({
+      workspaceDir: ws.tree,
+      mode: task.mode === "code" ? "rw" : "ro",
+      network: "off",
+      limits: config.sandbox.limits,
+      bwrapPath: config.sandbox.bwrapPath,
+      hostUser: sandboxUser ?? undefined,
+      scratchParentDir: path.join(config.dataDir, "scratch"),
+      extraReadOnlyBinds: [{ hostPath: ws.gitDir, sandboxPath: "/workspace-git" }],
+    });
+    const box = sandbox;
+    const exec: ShellExecutor = (req) => box.exec(req);
+    const patchFs = task.mode === "code" ? ownedPatchFs(createWorkspaceFs(ws.tree), ws.tree, sandboxUser) : null;
+
+    await setStatus("running");
+    const turn = await priorTurns(handle, task.id, attempt.id, job.turn);
+    const result = await runAgent({
+      model: createModelClient(config.model),
+      mode: task.mode,
+      prompt: turn.prompt ?? task.prompt,
+      priorTurns: turn.prior,
+      exec,
+      fs: patchFs,
+      workspaceDir: ws.tree,
+      limits: config.agentLimits,
+      signal: opts.signal,
+      emit: (e) => recordAgentEvent(events, e),
+      firstChunk: turn.firstChunk,
+    });
+    await events.flush();
+    const usage = {
+      inputTokens: attempt.inputTokens + result.usage.inputTokens,
+      outputTokens: attempt.outputTokens + result.usage.outputTokens,
+    };
+
+    if (task.mode === "code" && baseCommit) {
+      await setStatus("finalizing", usage);
+      const diff = await computeDiff(ws, baseCommit);
+      await updateAttempt(db, attempt.id, { diff: diff.diff, diffStats: diff.stats });
+      await events.append("diff", { stats: diff.stats, truncated: diff.truncated });
+    } else {
+      await updateAttempt(db, attempt.id, usage);
+    }
+
+    const reason = opts.stopReason();
+    if (result.status === "succeeded") finalStatus = "succeeded";
+    else if (result.status === "cancelled") finalStatus = statusForStop(reason);
+    else finalStatus = "failed";
+    const error =
+      reason === "shutdown" || reason === "lease_lost"
+        ? stopError(reason)
+        : finalStatus === "timed_out"
+        ? { code: "timed_out", message: `The attempt ran longer than ${Math.round(config.attemptTimeoutMs / 60000)} minutes.` }
+        : finalStatus === "failed"
+          ? (result.error ?? { code: "agent_failed", message: "The agent stopped without finishing." })
+          : null;
+    await setStatus(finalStatus, {
+      summary: result.finalMessage || attempt.summary,
+      errorCode: error?.code ?? null,
+      errorMessage: error?.message ?? null,
+      finishedAt: new Date(),
+    });
+    if (error && finalStatus !== "failed") await events.append("error", error);
+  } catch (err) {
+    const reason = opts.stopReason();
+    const failure =
+      err instanceof AttemptFailure
+        ? err
+        : err instanceof AppError
+          ? new AttemptFailure(err.code, err.message)
+          : new AttemptFailure("internal", `The runner hit an unexpected error: ${redact((err as Error)?.message ?? String(err)).slice(0, 300)}`);
+    if (!(err instanceof AttemptFailure) && !(err instanceof AppError)) console.error("attempt failed:", err);
+    finalStatus = reason ? statusForStop(reason) : failure.code === "cancelled" ? "cancelled" : "failed";
+    const error = reason === "shutdown" || reason === "lease_lost" ? stopError(reason) : failure;
+    await events.flush();
+    if (finalStatus === "failed") await events.append("error", { code: error.code, message: error.message });
+    await setStatus(finalStatus, {
+      errorCode: finalStatus === "failed" ? error.code : null,
+      errorMessage: finalStatus === "failed" ? error.message : null,
+      finishedAt: new Date(),
+    }).catch((e) => console.error("could not record the attempt's end:", e));
+  } finally {
+    await sandbox?.destroy().catch(() => undefined);
+    await events.flush();
+  }
+  return finalStatus;
+}

@@ -1,0 +1,149 @@
+import "server-only";
+import type { DbHandle } from "@/db";
+import { claimJob, finishJob, isCancelRequested, reapExpiredJobs, renewLease, type JobRow } from "@/db/queries/jobs";
+import { findAttempt, refreshTaskStatus, updateAttempt } from "@/db/queries/tasks";
+import { AttemptEventWriter } from "@/lib/events/writer";
+import { CANCEL_CHANNEL, JOBS_CHANNEL } from "@/lib/queue/notify";
+import type { RunnerConfig } from "./config";
+import { runAttemptJob, type StopReason } from "./run-attempt";
+
+const FINAL = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
+
+type ActiveJob = { job: JobRow; controller: AbortController; reason: StopReason | null; done: Promise<void> };
+
+export type Runner = {
+  readonly id: string;
+  /** Jobs this runner is working right now. */
+  activeCount(): number;
+  /** Stops claiming, stops the running attempts (they end as cancelled) and waits for them. */
+  stop(): Promise<void>;
+  /** Resolves when the runner has nothing to do (for tests and benchmarks). */
+  whenIdle(): Promise<void>;
+  /** Runs the sweeper now (for tests). */
+  sweep(): Promise<number>;
+};
+
+/**
+ * A queue worker: claims jobs up to its concurrency (and each user's limit, across all runners), renews their
+ * leases, reacts to cancels within a second, and sweeps jobs whose runner died. Any number of runners may share
+ * one database; in embedded mode one runs inside the web process.
+ */
+export async function startRunner(handle: DbHandle, config: RunnerConfig): Promise<Runner> {
+  const active = new Map<string, ActiveJob>();
+  let stopping = false;
+  let claiming = false;
+  let wantClaim = false;
+  const idleWaiters: (() => void)[] = [];
+
+  const stopJob = (aj: ActiveJob, reason: StopReason) => {
+    if (aj.controller.signal.aborted) return;
+    aj.reason = reason;
+    aj.controller.abort(reason);
+  };
+
+  function checkIdle() {
+    if (active.size === 0 && !claiming) idleWaiters.splice(0).forEach((fn) => fn());
+  }
+
+  async function claimLoop() {
+    if (claiming) {
+      wantClaim = true;
+      return;
+    }
+    claiming = true;
+    try {
+      do {
+        wantClaim = false;
+        while (!stopping && active.size < config.concurrency) {
+          const job = await claimJob(handle.db, { runnerId: config.runnerId, leaseMs: config.leaseMs, perUserLimit: config.perUserLimit });
+          if (!job) break;
+          start(job);
+        }
+      } while (wantClaim && !stopping);
+    } catch (err) {
+      console.error("runner could not claim work:", (err as Error).message);
+    } finally {
+      claiming = false;
+      checkIdle();
+    }
+  }
+
+  function start(job: JobRow) {
+    const controller = new AbortController();
+    const aj: ActiveJob = { job, controller, reason: null, done: Promise.resolve() };
+    const timeout = setTimeout(() => stopJob(aj, "timeout"), config.attemptTimeoutMs);
+    aj.done = (async () => {
+      try {
+        const status = await runAttemptJob({ handle, config, job, signal: controller.signal, stopReason: () => aj.reason });
+        await finishJob(handle.db, job.id, status === "succeeded" ? "done" : status === "cancelled" ? "cancelled" : "failed");
+      } catch (err) {
+        console.error("runner job crashed:", err);
+        await finishJob(handle.db, job.id, "failed").catch(() => undefined);
+      } finally {
+        clearTimeout(timeout);
+        active.delete(job.id);
+        if (!stopping) void claimLoop();
+        checkIdle();
+      }
+    })();
+    active.set(job.id, aj);
+  }
+
+  async function heartbeat() {
+    for (const aj of active.values()) {
+      try {
+        if (!(await renewLease(handle.db, aj.job.id, config.runnerId, config.leaseMs))) stopJob(aj, "lease_lost");
+        else if (await isCancelRequested(handle.db, aj.job.attemptId)) stopJob(aj, "cancel");
+      } catch (err) {
+        console.error("runner heartbeat failed:", (err as Error).message);
+      }
+    }
+  }
+
+  /** Jobs whose lease expired were held by a runner that died: their attempts end as failed, logs kept. */
+  async function sweep(): Promise<number> {
+    const expired = await reapExpiredJobs(handle.db);
+    for (const job of expired) {
+      const attempt = await findAttempt(handle.db, job.attemptId);
+      if (!attempt || FINAL.has(attempt.status)) continue;
+      const message = "The runner working on this attempt stopped responding (runner lost). Its log so far is kept.";
+      await updateAttempt(handle.db, attempt.id, { status: "failed", errorCode: "runner_lost", errorMessage: message, finishedAt: new Date() });
+      const events = await AttemptEventWriter.open(handle, { taskId: job.taskId, attemptId: attempt.id, turn: job.turn });
+      await events.append("error", { code: "runner_lost", message });
+      await events.append("status", { status: "failed" });
+      await refreshTaskStatus(handle.db, job.taskId);
+    }
+    return expired.length;
+  }
+
+  const unlistenJobs = await handle.listen(JOBS_CHANNEL, () => void claimLoop());
+  const unlistenCancel = await handle.listen(CANCEL_CHANNEL, (attemptId) => {
+    for (const aj of active.values()) if (aj.job.attemptId === attemptId) stopJob(aj, "cancel");
+  });
+  const timers = [
+    setInterval(() => void claimLoop(), config.pollMs),
+    setInterval(() => void heartbeat(), config.heartbeatMs),
+    setInterval(() => void sweep().catch((err) => console.error("runner sweep failed:", (err as Error).message)), config.sweepMs),
+  ];
+  timers.forEach((t) => t.unref());
+  await sweep().catch(() => 0);
+  void claimLoop();
+
+  return {
+    id: config.runnerId,
+    activeCount: () => active.size,
+    async stop() {
+      stopping = true;
+      timers.forEach(clearInterval);
+      await unlistenJobs();
+      await unlistenCancel();
+      for (const aj of active.values()) stopJob(aj, "shutdown");
+      await Promise.all([...active.values()].map((aj) => aj.done));
+    },
+    whenIdle() {
+      if (active.size === 0 && !claiming) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    sweep,
+  };
+}

@@ -1,0 +1,162 @@
+import { describe, expect, it } from "vitest";
+
+import {
+  SANDBOX_PATH,
+  buildBwrapArgs,
+  mergeSandboxEnv,
+  resolveSandboxCwd,
+  setprivPrefix,
+  syntheticEtcFiles,
+  type BwrapArgsInput,
+} from "./bwrap-args";
+import { SandboxUsageError } from "./errors";
+import { prlimitPrefix, resolveLimits } from "./limits";
+import { CappedOutput } from "./output";
+
+const base: BwrapArgsInput = {
+  workspaceDir: "/srv/patchbay/work/attempt-1",
+  mode: "rw",
+  network: "off",
+  env: mergeSandboxEnv({ FOO: "bar" }),
+  hostTmpDir: "/tmp/patchbay-sandbox-x/tmp",
+  hostEtcDir: "/tmp/patchbay-sandbox-x/etc",
+  etcFileNames: Object.keys(syntheticEtcFiles("off")),
+  cwd: "/workspace",
+  command: ["echo", "hi"],
+};
+
+/** Pairs (source, dest) of every bind-like option. */
+function binds(args: string[]): Array<[string, string, string]> {
+  const out: Array<[string, string, string]> = [];
+  const end = args.indexOf("--");
+  for (let i = 0; i < end; i++) {
+    if (/^--(ro-)?bind(-try)?$|^--dev-bind/.test(args[i])) out.push([args[i], args[i + 1], args[i + 2]]);
+  }
+  return out;
+}
+
+describe("buildBwrapArgs", () => {
+  it("isolates every namespace, drops privileges and clears the environment", () => {
+    const args = buildBwrapArgs(base);
+    for (const flag of ["--as-pid-1", "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--clearenv"]) {
+      expect(args).toContain(flag);
+    }
+    expect(args.join(" ")).toContain("--uid 1000 --gid 1000");
+    expect(args.join(" ")).toContain("--hostname sandbox");
+    expect(args).not.toContain("--share-net");
+    expect(args.slice(args.indexOf("--") + 1)).toEqual(["echo", "hi"]);
+    expect(args.join(" ")).toContain(`--setenv PATH ${SANDBOX_PATH}`);
+    expect(args.join(" ")).toContain("--setenv FOO bar");
+    // --clearenv must come before the --setenv options
+    expect(args.indexOf("--clearenv")).toBeLessThan(args.indexOf("--setenv"));
+  });
+
+  it("binds only /usr, a few /etc files, the checkout and the sandbox's own /tmp", () => {
+    const all = binds(buildBwrapArgs(base));
+    const sources = all.map(([, src]) => src);
+    for (const forbidden of ["/", "/root", "/home", "/work", "/var", "/etc", "/srv", "/srv/patchbay", "/tmp"]) {
+      expect(sources).not.toContain(forbidden);
+    }
+    for (const [, src] of all) {
+      const allowed =
+        src === "/usr" ||
+        src.startsWith("/etc/") ||
+        src === base.workspaceDir ||
+        src === base.hostTmpDir ||
+        src.startsWith(`${base.hostEtcDir}/`);
+      expect(allowed, src).toBe(true);
+    }
+    expect(all).toContainEqual(["--ro-bind", "/usr", "/usr"]);
+    expect(all).toContainEqual(["--bind", base.workspaceDir, "/workspace"]);
+    expect(all).toContainEqual(["--ro-bind", `${base.hostEtcDir}/passwd`, "/etc/passwd"]);
+    expect(sources).not.toContain("/etc/resolv.conf");
+    expect(sources).not.toContain("/etc/hosts");
+  });
+
+  it("binds the checkout read-only in Ask mode", () => {
+    const all = binds(buildBwrapArgs({ ...base, mode: "ro" }));
+    expect(all).toContainEqual(["--ro-bind", base.workspaceDir, "/workspace"]);
+    expect(all.some(([flag, src]) => flag === "--bind" && src === base.workspaceDir)).toBe(false);
+  });
+
+  it("shares the network and binds resolv.conf only when network is on", () => {
+    const etc = Object.keys(syntheticEtcFiles("on"));
+    const args = buildBwrapArgs({ ...base, network: "on", etcFileNames: etc });
+    expect(args).toContain("--share-net");
+    expect(binds(args)).toContainEqual(["--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"]);
+    expect(binds(args)).toContainEqual(["--ro-bind-try", "/etc/hosts", "/etc/hosts"]);
+  });
+});
+
+describe("resolveSandboxCwd", () => {
+  it("maps relative paths into /workspace", () => {
+    expect(resolveSandboxCwd(undefined)).toBe("/workspace");
+    expect(resolveSandboxCwd(".")).toBe("/workspace");
+    expect(resolveSandboxCwd("src/lib/")).toBe("/workspace/src/lib");
+    expect(resolveSandboxCwd("a/../b")).toBe("/workspace/b");
+    expect(resolveSandboxCwd("/workspace/pkg")).toBe("/workspace/pkg");
+  });
+
+  it("rejects paths leaving the workspace", () => {
+    for (const bad of ["..", "../attempt-2", "a/../../etc", "/etc", "/workspace2", "/", "a\0b"]) {
+      expect(() => resolveSandboxCwd(bad), bad).toThrow(SandboxUsageError);
+    }
+  });
+});
+
+describe("env, limits and host user", () => {
+  it("lets opts.env override the fixed variables and rejects bad names", () => {
+    const env = mergeSandboxEnv({ PATH: "/workspace/.venv/bin:/usr/bin", X: "1" });
+    expect(env.PATH).toBe("/workspace/.venv/bin:/usr/bin");
+    expect(env).toMatchObject({ HOME: "/tmp/home", LANG: "C.UTF-8", TERM: "xterm-256color", CI: "1", X: "1" });
+    expect(() => mergeSandboxEnv({ "A=B": "x" })).toThrow(SandboxUsageError);
+    expect(() => mergeSandboxEnv({ A: "x\0y" })).toThrow(SandboxUsageError);
+  });
+
+  it("builds prlimit and setpriv prefixes", () => {
+    expect(prlimitPrefix(resolveLimits({ maxProcesses: 64, maxFileBytes: 1024, cpuSeconds: 5 }))).toEqual([
+      "/usr/bin/prlimit",
+      "--nproc=64",
+      "--fsize=1024",
+      "--cpu=5:6",
+      "--",
+    ]);
+    expect(resolveLimits(undefined)).toMatchObject({ maxProcesses: 1024, maxOutputBytes: 1024 * 1024 });
+    expect(() => resolveLimits({ maxProcesses: 0 })).toThrow(SandboxUsageError);
+    expect(setprivPrefix(null)).toEqual([]);
+    expect(setprivPrefix({ uid: 999, gid: 995 })).toEqual([
+      "setpriv",
+      "--reuid=999",
+      "--regid=995",
+      "--clear-groups",
+      "--inh-caps=-all",
+      "--bounding-set=-all",
+      "--no-new-privs",
+      "--",
+    ]);
+  });
+});
+
+describe("CappedOutput", () => {
+  it("keeps at most maxBytes, counts the rest, and never splits a character", () => {
+    const seen: string[] = [];
+    const out = new CappedOutput(5, (t) => seen.push(t));
+    out.push(Buffer.from("abcé")); // 5 bytes: fits exactly
+    out.push(Buffer.from("€uro")); // discarded
+    expect(out.end()).toBe("abcé");
+    expect(out.totalBytes).toBe(5 + 6);
+    expect(out.truncated).toBe(true);
+
+    const cut = new CappedOutput(4);
+    cut.push(Buffer.from("abcé")); // é would straddle the cap: dropped whole
+    expect(cut.end()).toBe("abc");
+
+    const split = new CappedOutput(100, (t) => seen.push(t));
+    const bytes = Buffer.from("é€");
+    split.push(bytes.subarray(0, 1));
+    split.push(bytes.subarray(1, 3));
+    split.push(bytes.subarray(3));
+    expect(split.end()).toBe("é€");
+    expect(seen.join("")).not.toContain("\uFFFD");
+  });
+});

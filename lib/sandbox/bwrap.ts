@@ -1,0 +1,275 @@
+import "server-only";
+
+import { execFile } from "node:child_process";
+import { constants as fsConstants } from "node:fs";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+
+import {
+  SANDBOX_HOME,
+  PID1_SHELL,
+  buildBwrapArgs,
+  hostToolEnv,
+  mergeSandboxEnv,
+  resolveSandboxCwd,
+  setprivPrefix,
+  syntheticEtcFiles,
+} from "./bwrap-args";
+import { SandboxError, SandboxUnavailableError, SandboxUsageError } from "./errors";
+import { STATUS_FD, runProcess, type RunningProcess } from "./exec";
+import { resolveHostUser, type HostUser } from "./host-user";
+import { prlimitPrefix, resolveLimits } from "./limits";
+import { SANDBOX_WORKSPACE, type ExecRequest, type ExecResult, type Sandbox, type SandboxAvailability, type SandboxOptions } from "./types";
+
+const INSTALL_HINT = "install it with `apt-get install bubblewrap` (Debian/Ubuntu)";
+const USERNS_HINT =
+  "bubblewrap needs unprivileged user namespaces: check `sysctl user.max_user_namespaces` (> 0), " +
+  "`kernel.unprivileged_userns_clone=1` (older Debian kernels), `kernel.apparmor_restrict_unprivileged_userns=0` " +
+  "(Ubuntu 24.04+), and, in a container, a seccomp/AppArmor profile that allows unshare/mount";
+
+type ProbeOutcome = { code: number | null; stdout: string; stderr: string; error?: NodeJS.ErrnoException };
+
+function run(file: string, args: string[], timeoutMs = 10_000): Promise<ProbeOutcome> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env: hostToolEnv(), timeout: timeoutMs, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
+      const err = error as (NodeJS.ErrnoException & { code?: number | string }) | null;
+      resolve({
+        code: err ? (typeof err.code === "number" ? err.code : null) : 0,
+        stdout: String(stdout),
+        stderr: String(stderr),
+        error: err && typeof err.code === "string" ? err : undefined,
+      });
+    });
+  });
+}
+
+/** Probe user when root and no host user is given: nobody, to check that an unprivileged user can sandbox. */
+const NOBODY: HostUser = { uid: 65534, gid: 65534 };
+
+/**
+ * Is bubblewrap usable here, as the user sandboxes will run as? Runs a tiny sandbox (`true`). Never suggests
+ * running without a sandbox.
+ */
+export async function checkSandboxAvailable(
+  opts: { bwrapPath?: string; hostUser?: HostUser } = {},
+): Promise<SandboxAvailability> {
+  const probed = await probeBwrap(opts);
+  return probed.ok ? { ok: true } : probed;
+}
+
+type Probe = { ok: true; disableUserns: boolean } | { ok: false; message: string };
+
+/** bubblewrap >= 0.8.0 knows --disable-userns. */
+function supportsDisableUserns(versionOutput: string): boolean {
+  const m = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(versionOutput);
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 0 || minor >= 8;
+}
+
+async function probeBwrap(opts: { bwrapPath?: string; hostUser?: HostUser }): Promise<Probe> {
+  const bwrap = opts.bwrapPath ?? "bwrap";
+  const version = await run(bwrap, ["--version"]);
+  if (version.error?.code === "ENOENT" || version.error?.code === "EACCES") {
+    return { ok: false, message: `bubblewrap (${bwrap}) was not found; ${INSTALL_HINT}.` };
+  }
+  if (version.code !== 0) {
+    return { ok: false, message: `\`${bwrap} --version\` failed: ${version.stderr.trim() || version.error?.message}; ${INSTALL_HINT}.` };
+  }
+  try {
+    await fs.access("/usr/bin/prlimit", fsConstants.X_OK);
+  } catch {
+    return { ok: false, message: "/usr/bin/prlimit (util-linux) is missing; install it with `apt-get install util-linux`." };
+  }
+
+  const isRoot = process.getuid?.() === 0;
+  const prefix = isRoot ? setprivPrefix(opts.hostUser ?? NOBODY) : [];
+  const disableUserns = supportsDisableUserns(version.stdout);
+  const probeArgs = [
+    ...(disableUserns ? ["--disable-userns"] : []),
+    "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--as-pid-1",
+    "--uid", "1000", "--gid", "1000",
+    "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
+    "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+    "--", "/usr/bin/true",
+  ];
+  const [file, ...args] = [...prefix, bwrap, ...probeArgs];
+  const probe = await run(file, args);
+  if (probe.error?.code === "ENOENT") {
+    return { ok: false, message: `${file} was not found; install util-linux (setpriv) and bubblewrap: ${INSTALL_HINT}.` };
+  }
+  if (probe.code !== 0) {
+    const who = isRoot ? `host uid ${(opts.hostUser ?? NOBODY).uid}` : `uid ${process.getuid?.()}`;
+    return {
+      ok: false,
+      message: `bubblewrap cannot create a sandbox as ${who}: ${probe.stderr.trim() || probe.error?.message || `exit ${probe.code}`}. ${USERNS_HINT}.`,
+    };
+  }
+  return { ok: true, disableUserns };
+}
+
+const availability = new Map<string, Promise<Probe>>();
+
+function cachedProbe(bwrapPath: string, hostUser: HostUser | null): Promise<Probe> {
+  const key = `${bwrapPath}\0${hostUser?.uid ?? ""}:${hostUser?.gid ?? ""}`;
+  let entry = availability.get(key);
+  if (!entry) {
+    entry = probeBwrap({ bwrapPath, hostUser: hostUser ?? undefined });
+    availability.set(key, entry);
+    // Only remember successes: an admin may install bubblewrap while the server runs.
+    void entry.then((r) => {
+      if (!r.ok) availability.delete(key);
+    });
+  }
+  return entry;
+}
+
+async function removeTree(dir: string): Promise<void> {
+  try {
+    await fs.rm(dir, { recursive: true, force: true, maxRetries: 2 });
+  } catch {
+    // Not root and the sandbox made a directory unwritable (chmod 000): restore owner permissions, retry.
+    await makeWritable(dir);
+    await fs.rm(dir, { recursive: true, force: true, maxRetries: 2 });
+  }
+}
+
+async function makeWritable(dir: string): Promise<void> {
+  await fs.chmod(dir, 0o700).catch(() => {});
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (entry.isDirectory()) await makeWritable(path.join(dir, entry.name)); // Dirent: never follows symlinks
+  }
+}
+
+async function validateWorkspace(dir: string): Promise<string> {
+  if (!path.isAbsolute(dir)) throw new SandboxUsageError(`workspaceDir must be absolute: ${dir}`);
+  const real = await fs.realpath(dir).catch((error: unknown) => {
+    throw new SandboxUsageError(`workspaceDir does not exist: ${dir}`, { cause: error });
+  });
+  const stat = await fs.stat(real);
+  if (!stat.isDirectory()) throw new SandboxUsageError(`workspaceDir is not a directory: ${dir}`);
+  if (real === "/") throw new SandboxUsageError("workspaceDir must not be /");
+  return real;
+}
+
+const RESERVED_SANDBOX_PATHS = ["/", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/proc", "/dev", "/tmp", "/etc", SANDBOX_WORKSPACE];
+
+function validateExtraBinds(binds: SandboxOptions["extraReadOnlyBinds"]): Array<{ hostPath: string; sandboxPath: string }> {
+  return (binds ?? []).map(({ hostPath, sandboxPath }) => {
+    if (!path.isAbsolute(hostPath) || !path.posix.isAbsolute(sandboxPath)) {
+      throw new SandboxUsageError("extraReadOnlyBinds paths must be absolute");
+    }
+    const target = path.posix.normalize(sandboxPath).replace(/\/+$/, "") || "/";
+    if (RESERVED_SANDBOX_PATHS.includes(target) || target.startsWith(`${SANDBOX_WORKSPACE}/`) || target.startsWith("/proc/") || target.startsWith("/dev/")) {
+      throw new SandboxUsageError(`extraReadOnlyBinds may not cover ${target}`);
+    }
+    return { hostPath: path.resolve(hostPath), sandboxPath: target };
+  });
+}
+
+/**
+ * A bubblewrap sandbox around one attempt's checkout. Every exec is a fresh bwrap (fresh pid namespace), sharing
+ * the checkout and a per-sandbox /tmp (with HOME=/tmp/home) that destroy() removes.
+ *
+ * Host side: when the server is root every bwrap runs via `setpriv` as an unprivileged host user
+ * (opts.hostUser ?? ensureSandboxUser()); the caller chowns the checkout to that user beforehand.
+ */
+export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const bwrapPath = opts.bwrapPath ?? "bwrap";
+  if (opts.mode !== "rw" && opts.mode !== "ro") throw new SandboxUsageError(`invalid mode: ${String(opts.mode)}`);
+  if (opts.network !== "off" && opts.network !== "on") throw new SandboxUsageError(`invalid network: ${String(opts.network)}`);
+  const workspaceDir = await validateWorkspace(opts.workspaceDir);
+  const limits = resolveLimits(opts.limits);
+  const env = mergeSandboxEnv(opts.env);
+  const extraBinds = validateExtraBinds(opts.extraReadOnlyBinds);
+  const hostUser = await resolveHostUser(opts.hostUser);
+
+  const available = await cachedProbe(bwrapPath, hostUser);
+  if (!available.ok) throw new SandboxUnavailableError(available.message);
+
+  // Scratch layout: <scratch> (0711, ours) / etc (0755, ours: synthesized passwd, group, hosts)
+  //                                       / tmp (0700, host user: the sandbox's /tmp; HOME=/tmp/home)
+  const scratch = await fs.mkdtemp(path.join(opts.scratchParentDir ?? os.tmpdir(), "patchbay-sandbox-"));
+  try {
+    await fs.chmod(scratch, 0o711);
+    const etcDir = path.join(scratch, "etc");
+    const tmpDir = path.join(scratch, "tmp");
+    const homeDir = path.join(tmpDir, path.posix.relative("/tmp", SANDBOX_HOME));
+    await fs.mkdir(etcDir, { mode: 0o755 });
+    const etcFiles = syntheticEtcFiles(opts.network);
+    for (const [name, content] of Object.entries(etcFiles)) {
+      await fs.writeFile(path.join(etcDir, name), content, { mode: 0o644 });
+    }
+    await fs.mkdir(homeDir, { recursive: true, mode: 0o700 });
+    await fs.chmod(tmpDir, 0o700);
+    if (hostUser) {
+      await fs.chown(tmpDir, hostUser.uid, hostUser.gid);
+      await fs.chown(homeDir, hostUser.uid, hostUser.gid);
+    }
+
+    const running = new Set<RunningProcess>();
+    let destroyed = false;
+    const hostEnv = hostToolEnv();
+    const prefix = setprivPrefix(hostUser);
+    const limitPrefix = prlimitPrefix(limits);
+    const etcFileNames = Object.keys(etcFiles);
+
+    const sandbox: Sandbox = {
+      async exec(req: ExecRequest): Promise<ExecResult> {
+        if (destroyed) throw new SandboxError("sandbox was destroyed");
+        if (!Array.isArray(req.argv) || req.argv.length === 0 || req.argv[0] === "") {
+          throw new SandboxUsageError("argv must be a non-empty array");
+        }
+        if (req.argv.some((arg) => typeof arg !== "string" || arg.includes("\0"))) {
+          throw new SandboxUsageError("argv entries must be strings without NUL bytes");
+        }
+        const args = buildBwrapArgs({
+          workspaceDir,
+          mode: opts.mode,
+          network: opts.network,
+          env,
+          hostTmpDir: tmpDir,
+          hostEtcDir: etcDir,
+          etcFileNames,
+          cwd: resolveSandboxCwd(req.cwd),
+          extraReadOnlyBinds: extraBinds,
+          command: [...limitPrefix, ...PID1_SHELL, ...req.argv],
+          statusFd: STATUS_FD,
+          disableUserns: available.disableUserns,
+        });
+        const [file, ...rest] = [...prefix, bwrapPath, ...args];
+        const proc = runProcess({
+          file,
+          args: rest,
+          env: hostEnv,
+          timeoutMs: req.timeoutMs,
+          signal: req.signal,
+          stdin: req.stdin,
+          onOutput: req.onOutput,
+          maxOutputBytes: limits.maxOutputBytes,
+        });
+        running.add(proc);
+        try {
+          return await proc.result;
+        } finally {
+          running.delete(proc);
+        }
+      },
+
+      async destroy(): Promise<void> {
+        if (destroyed) return;
+        destroyed = true;
+        const pending = [...running];
+        for (const proc of pending) proc.kill();
+        await Promise.allSettled(pending.map((proc) => proc.result));
+        await removeTree(scratch);
+      },
+    };
+    return sandbox;
+  } catch (error) {
+    await removeTree(scratch).catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,27 @@
+import "server-only";
+import { getDbHandle } from "@/db";
+import { insertTaskWithJobs } from "@/db/queries/tasks";
+import { requireUserRepo } from "@/lib/github/repos";
+import { notifyJobsQueued } from "@/lib/queue/notify";
+import type { CreateTaskInput } from "./schemas";
+import { titleFromPrompt } from "./title";
+
+/**
+ * Creates a task: checks the user can reach the repository through the App, inserts the task with one attempt and
+ * one queued job per Best-of-N slot, and wakes the runners. Nothing runs inside this request.
+ */
+export async function createTask({ userId, input }: { userId: string; input: CreateTaskInput }) {
+  const repo = await requireUserRepo({ userId, fullName: input.repo });
+  const handle = await getDbHandle();
+  const { task, attempts } = await insertTaskWithJobs(handle.db, {
+    ownerId: userId,
+    repoFullName: repo.fullName,
+    baseBranch: input.branch,
+    mode: input.mode,
+    title: titleFromPrompt(input.prompt),
+    prompt: input.prompt,
+    attemptsCount: input.attempts,
+  });
+  await notifyJobsQueued(handle);
+  return { task, attempts };
+}

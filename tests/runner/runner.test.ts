@@ -1,0 +1,155 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listAttemptEvents } from "@/db/queries/events";
+import { findAttempt, findTask, insertTaskWithJobs, listAttempts } from "@/db/queries/tasks";
+import { users } from "@/db/schema";
+import { getEnv } from "@/lib/env";
+import { runnerConfigFromEnv, type RunnerConfig } from "@/lib/runner/config";
+import { startRunner, type Runner } from "@/lib/runner/runner";
+import { cancelTask } from "@/lib/tasks/cancel";
+import { dbKinds, openTestDb } from "../helpers/db";
+import { startTestStack, useDbHandle, waitFor, type TestStack } from "../helpers/stack";
+
+const FINAL = ["succeeded", "failed", "cancelled", "timed_out"];
+
+// One set of fakes per file: lib/env and the GitHub App client are configured once per process.
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => stack?.close());
+
+describe.each(dbKinds)("runner on %s", (kind) => {
+  let handle: Awaited<ReturnType<typeof openTestDb>>;
+  let runner: Runner;
+  let config: RunnerConfig;
+  let userId: string;
+
+  beforeAll(async () => {
+    handle = await openTestDb(kind);
+    useDbHandle(handle);
+    config = runnerConfigFromEnv(getEnv(), {
+      dataDir: stack.dataDir,
+      concurrency: 4,
+      perUserLimit: 4,
+      pollMs: 200,
+      heartbeatMs: 200,
+      model: {
+        baseURL: stack.model.url,
+        apiKey: "sk-test",
+        model: "fake-codex",
+        apiMode: kind === "pglite" ? "responses" : "chat",
+        timeoutMs: 30_000,
+        maxRetries: 0,
+      },
+    });
+    runner = await startRunner(handle, config);
+    const [u] = await handle.db.insert(users).values({ name: "Alice", githubLogin: "alice" }).returning();
+    userId = u.id;
+  });
+  afterAll(async () => {
+    await runner?.stop();
+    await handle?.cleanup();
+  });
+
+  async function newTask(prompt: string, mode: "code" | "ask" = "code", attemptsCount = 1) {
+    const { task, attempts } = await insertTaskWithJobs(handle.db, {
+      ownerId: userId,
+      repoFullName: "acme/widgets",
+      baseBranch: "main",
+      mode,
+      title: prompt.slice(0, 40),
+      prompt,
+      attemptsCount,
+    });
+    await handle.notify("patchbay_jobs", "");
+    return { task, attempts };
+  }
+
+  const finished = (attemptId: string) =>
+    waitFor(async () => {
+      const a = await findAttempt(handle.db, attemptId);
+      return a && FINAL.includes(a.status) ? a : null;
+    }, 60_000, `attempt ${attemptId} to finish`);
+
+  it("works a Code task: edits with apply_patch, runs the tests in the sandbox, stores the diff", async () => {
+    const { task, attempts } = await newTask("Make greet trim the name before greeting");
+    const attempt = await finished(attempts[0].id);
+    expect(attempt.errorMessage).toBeNull();
+    expect(attempt.status).toBe("succeeded");
+    expect(attempt.diff).toContain("+  return \"Hello, \" + name.trim() + \"!\";");
+    expect(attempt.diff).toContain("diff --git a/src/greet.js b/src/greet.js");
+    expect(attempt.diffStats).toEqual({ files: 1, additions: 1, deletions: 1 });
+    expect(attempt.baseCommit).toMatch(/^[0-9a-f]{40}$/);
+
+    const events = await listAttemptEvents(handle.db, attempt.id);
+    const seqs = events.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    const testRun = events.find((e) => e.type === "command" && e.payload.phase === "start" && JSON.stringify(e.payload.argv).includes("test/run.js"));
+    expect(testRun).toBeDefined();
+    const end = events.find((e) => e.type === "command" && e.payload.phase === "end" && e.payload.chunkId === testRun!.payload.chunkId);
+    expect(end?.payload.exitCode).toBe(0);
+    const log = events.filter((e) => e.type === "log" && e.payload.chunkId === testRun!.payload.chunkId).map((e) => e.payload.text).join("");
+    expect(log).toContain("all tests passed");
+    expect(events.some((e) => e.type === "plan")).toBe(true);
+    expect(events.some((e) => e.type === "patch")).toBe(true);
+    const message = events.find((e) => e.type === "message");
+    expect(String(message?.payload.text)).toMatch(/## Summary[\s\S]*【F:src\/greet\.js†L\d+(-L\d+)?】/);
+    expect((await findTask(handle.db, task.id))?.status).toBe("succeeded");
+    expect(attempt.inputTokens).toBeGreaterThan(0);
+  });
+
+  it("answers an Ask task with file citations and leaves the checkout untouched", async () => {
+    const { attempts } = await newTask("How does sum work?", "ask");
+    const attempt = await finished(attempts[0].id);
+    expect(attempt.status).toBe("succeeded");
+    expect(attempt.summary).toMatch(/【F:src\/sum\.js†L\d+/);
+    expect(attempt.diff).toBeNull();
+    const status = execFileSync("git", ["-c", "safe.directory=*", "--git-dir", `${attempt.workspacePath}/git`, "--work-tree", `${attempt.workspacePath}/tree`, "status", "--porcelain"], { encoding: "utf8" });
+    expect(status.split("\n").filter((l) => l && !l.endsWith(".git"))).toEqual([]);
+  });
+
+  it("denies writes in an Ask task", async () => {
+    const { attempts } = await newTask("[scenario:write-in-ask] can you write?", "ask");
+    const attempt = await finished(attempts[0].id);
+    const events = await listAttemptEvents(handle.db, attempt.id);
+    const end = events.find((e) => e.type === "command" && e.payload.phase === "end");
+    expect(end?.payload.exitCode).not.toBe(0);
+    expect(fs.existsSync(`${attempt.workspacePath}/tree/hacked.txt`)).toBe(false);
+  });
+
+  it("runs Best-of-N attempts independently", async () => {
+    const { task, attempts } = await newTask("Make greet trim the name", "code", 3);
+    const done = await Promise.all(attempts.map((a) => finished(a.id)));
+    expect(done.map((a) => a.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
+    expect(new Set(done.map((a) => a.workspacePath)).size).toBe(3);
+    for (const a of done) expect(a.diff).toContain("name.trim()");
+    expect((await listAttempts(handle.db, task.id)).map((a) => a.index)).toEqual([0, 1, 2]);
+  });
+
+  it("cancels a running attempt within a second, keeping its log", async () => {
+    const { task, attempts } = await newTask("[scenario:slow] count slowly");
+    await waitFor(async () => {
+      const events = await listAttemptEvents(handle.db, attempts[0].id);
+      return events.some((e) => e.type === "log" && String(e.payload.text).includes("step 2"));
+    }, 30_000, "the slow command's output");
+    const asked = Date.now();
+    await cancelTask({ userId, taskId: task.id });
+    const attempt = await finished(attempts[0].id);
+    expect(Date.now() - asked).toBeLessThan(2_000);
+    expect(attempt.status).toBe("cancelled");
+    const events = await listAttemptEvents(handle.db, attempt.id);
+    expect(events.some((e) => e.type === "log" && String(e.payload.text).includes("step 1"))).toBe(true);
+    expect(events.some((e) => e.type === "log" && String(e.payload.text).includes("step 40"))).toBe(false);
+    expect((await findTask(handle.db, task.id))?.status).toBe("cancelled");
+  });
+
+  it("fails an attempt with a clear message when the model server errors", async () => {
+    const { attempts } = await newTask("[scenario:model-error] anything");
+    const attempt = await finished(attempts[0].id);
+    expect(attempt.status).toBe("failed");
+    expect(attempt.errorCode).toBe("model_unavailable");
+    expect(attempt.errorMessage).not.toContain("sk-test");
+  });
+});
