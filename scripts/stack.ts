@@ -1,0 +1,79 @@
+/**
+ * Starts the fake GitHub and the fake model, then the Patchbay app pointed at them through its ordinary
+ * configuration. Used by `npm run demo` (next dev, data kept in .data/demo) and by the Playwright suite
+ * (next start on a fresh data folder).
+ *
+ *   tsx scripts/stack.ts --mode demo|e2e [--port 3000]
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { startFakeGitHub } from "../e2e/fakes/github/server";
+import { startFakeModel } from "../e2e/fakes/model/server";
+
+const { values } = parseArgs({
+  options: {
+    mode: { type: "string", default: "demo" },
+    port: { type: "string" },
+  },
+});
+const mode = values.mode === "e2e" ? "e2e" : "demo";
+const appPort = Number(values.port ?? (mode === "e2e" ? 3100 : 3000));
+const host = mode === "e2e" ? "127.0.0.1" : "localhost";
+const appUrl = `http://${host}:${appPort}`;
+
+const dataDir =
+  mode === "e2e" ? fs.mkdtempSync(path.join(os.tmpdir(), "patchbay-e2e-")) : path.resolve(".data", "demo");
+fs.mkdirSync(dataDir, { recursive: true });
+fs.chmodSync(dataDir, 0o755);
+
+const github = await startFakeGitHub({ port: appPort + 1, dataDir: path.join(dataDir, "fake-github") });
+const model = await startFakeModel({ port: appPort + 2 });
+
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  NEXT_TELEMETRY_DISABLED: "1",
+  NEXTAUTH_URL: appUrl,
+  NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? "patchbay-demo-secret-change-me-in-production",
+  PATCHBAY_DATA_DIR: dataDir,
+  GITHUB_URL: github.url,
+  GITHUB_API_URL: github.apiUrl,
+  GITHUB_APP_ID: String(github.app.appId),
+  GITHUB_APP_SLUG: github.app.slug,
+  GITHUB_APP_PRIVATE_KEY: github.app.privateKeyPem,
+  GITHUB_CLIENT_ID: github.app.clientId,
+  GITHUB_CLIENT_SECRET: github.app.clientSecret,
+  OPENAI_BASE_URL: model.url,
+  OPENAI_API_KEY: "sk-demo-fake-model",
+  OPENAI_MODEL: "fake-codex",
+  OPENAI_API_MODE: process.env.OPENAI_API_MODE ?? "responses",
+  RUNNER_LEASE_SECONDS: "10",
+};
+// The demo is embedded and offline: a server database or real credentials from the shell must not leak in.
+delete env.DATABASE_URL;
+delete env.RUNNER_EMBEDDED;
+
+const nextBin = path.resolve("node_modules", "next", "dist", "bin", "next");
+const args = mode === "e2e" ? ["start", "-p", String(appPort), "-H", "127.0.0.1"] : ["dev", "-p", String(appPort)];
+const app = spawn(process.execPath, [nextBin, ...args], { env, stdio: "inherit" });
+
+console.log(`
+  Patchbay ${mode === "demo" ? "demo" : "e2e stack"}: ${appUrl}
+  Sign in with GitHub, then type the username "alice" (or "bob") on the fake GitHub's page.
+  Fake GitHub: ${github.url}    Fake model: ${model.url}    Data: ${dataDir}
+`);
+
+let stopping = false;
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  app.kill("SIGTERM");
+  await Promise.allSettled([github.close(), model.close()]);
+  if (mode === "e2e") fs.rmSync(dataDir, { recursive: true, force: true });
+  process.exit(code);
+}
+app.on("exit", (code) => void stop(code ?? 0));
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
