@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       );
       console.log(
         `sandbox exec ${argv.join(" ")}: median ${fmt(sandboxed.median)} ms p95 ${fmt(sandboxed.p95)} ms ` +
-          `(bare ${fmt(bareStats.median)} ms, p95 ${fmt(bareStats.p95)} ms) overhead ${fmt(sandboxed.median - bareStats.median)} ms`,
+          `(bare ${fmt(bareStats.median)} ms) overhead ${fmt(sandboxed.median - bareStats.median)} ms`,
       );
     }
     console.log(`(${RUNS} runs each after ${WARMUP} warm-up runs; host uid ${process.getuid?.()}, sandbox host uid ${user.uid}; goal: overhead < 30 ms)`);

@@ -80,3 +80,12 @@ export function redact(text: string): string {
     .replace(/\b(gh[pousr]_[A-Za-z0-9_]{8,})/g, "***")
     .replace(/(Authorization:\s*\w+\s+)\S+/gi, "$1***");
 }
+
+/**
+ * Config that authenticates git's HTTP requests with a GitHub token, for `GitOptions.config`: it travels in the
+ * environment (GIT_CONFIG_*), never in a URL or on the command line.
+ */
+export function gitAuthConfig(token: string): Record<string, string> {
+  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+  return { "http.extraHeader": `Authorization: Basic ${basic}` };
+}

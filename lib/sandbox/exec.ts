@@ -1,6 +1,7 @@
 import "server-only";
 
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
 
 import { SandboxError, SandboxUnavailableError } from "./errors";
@@ -13,6 +14,8 @@ export const CANCEL_GRACE_MS = 300;
 const KILL_FALLBACK_MS = 500;
 /** After bwrap exited, how long to wait for its pipes to close before giving up on them. */
 const CLOSE_GRACE_MS = 2_000;
+/** When bwrap itself had to be killed: how long to wait for the orphaned sandbox pid 1 to finish dying. */
+const ORPHAN_WAIT_MS = 5_000;
 
 /** The child's fd on which bwrap writes its JSON status (`--json-status-fd`). */
 export const STATUS_FD = 3;
@@ -91,8 +94,11 @@ export function runProcess(opts: RunOptions): RunningProcess {
     timers.add(t);
   };
 
+  let bwrapKilled = false;
   const killBwrap = () => {
-    if (!exited && child.pid !== undefined) signalPid(-child.pid, "SIGKILL");
+    if (exited || child.pid === undefined) return;
+    bwrapKilled = true;
+    signalPid(-child.pid, "SIGKILL");
   };
   const killAll = () => {
     if (exited) return;
@@ -125,8 +131,15 @@ export function runProcess(opts: RunOptions): RunningProcess {
     let cancelled = false;
     let settled = false;
 
-    const out = new CappedOutput(opts.maxOutputBytes, (text) => opts.onOutput?.("stdout", text));
-    const err = new CappedOutput(opts.maxOutputBytes, (text) => opts.onOutput?.("stderr", text));
+    const emit = (stream: OutputStream, text: string) => {
+      try {
+        opts.onOutput?.(stream, text);
+      } catch {
+        // A failing listener must not crash the server from inside a stream event; the result still has the text.
+      }
+    };
+    const out = new CappedOutput(opts.maxOutputBytes, (text) => emit("stdout", text));
+    const err = new CappedOutput(opts.maxOutputBytes, (text) => emit("stderr", text));
     const wire = (stream: Readable | null, sink: CappedOutput) => {
       stream?.on("data", (chunk: Buffer) => sink.push(chunk));
       stream?.on("error", () => {});
@@ -176,6 +189,13 @@ export function runProcess(opts: RunOptions): RunningProcess {
       });
     };
 
+    // Normally bwrap reaped the sandbox's pid 1, so the namespace is gone. If we had to kill bwrap itself, pid 1
+    // (SIGKILLed by --die-with-parent) may still be tearing the namespace down: wait until it is dead.
+    const done = (code: number | null, sig: NodeJS.Signals | null) => {
+      if (bwrapKilled && sandboxPid !== undefined) void waitForDeath(sandboxPid, ORPHAN_WAIT_MS).then(() => finish(code, sig));
+      else finish(code, sig);
+    };
+
     child.on("error", (error: NodeJS.ErrnoException) => {
       if (settled) return;
       settled = true;
@@ -201,13 +221,26 @@ export function runProcess(opts: RunOptions): RunningProcess {
         child.stdout?.destroy();
         child.stderr?.destroy();
         status?.destroy();
-        finish(code, sig);
+        done(code, sig);
       });
     });
-    child.on("close", (code, sig) => finish(code, sig));
+    child.on("close", (code, sig) => done(code, sig));
   });
 
   return { result, kill: killAll };
+}
+
+/** Resolves once `pid` no longer exists or is a zombie (the kernel has killed its whole pid namespace by then). */
+async function waitForDeath(pid: number, maxMs: number): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  while (performance.now() < deadline) {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
+    if (stat === null) return;
+    // Field 3, after the parenthesized command name (which may itself contain ") ").
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    if (state === "Z" || state === "X") return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 function signalFromExit(code: number | null): NodeJS.Signals | null {

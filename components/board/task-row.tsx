@@ -1,0 +1,74 @@
+"use client";
+
+import Link from "next/link";
+import { DiffCounts, StatusBadge } from "@/components/ui/status-badge";
+import { duration, timeAgo } from "@/components/ui/time";
+import type { BoardTask } from "./types";
+
+export function TaskRow({
+  task,
+  onArchive,
+  onDelete,
+}: {
+  task: BoardTask;
+  onArchive: (task: BoardTask, archived: boolean) => void;
+  onDelete: (task: BoardTask) => void;
+}) {
+  const busy = task.status === "queued" || task.status === "running";
+  const elapsed = task.finishedAt ? new Date(task.finishedAt).getTime() - new Date(task.createdAt).getTime() : null;
+  return (
+    <li className="group relative flex items-center gap-3 border-b border-border px-3 py-3 last:border-b-0 hover:bg-surface-2/60" data-testid="task-row" data-task-id={task.id}>
+      <span aria-hidden className={`h-2 w-2 shrink-0 rounded-full ${task.unread ? "bg-ring" : "bg-transparent"}`} />
+      <div className="min-w-0 flex-1">
+        <Link
+          href={task.optimistic ? "#" : `/tasks/${task.id}`}
+          aria-disabled={task.optimistic}
+          className="block truncate text-sm font-medium text-fg after:absolute after:inset-0 focus-visible:outline-none"
+        >
+          {task.title}
+          {task.unread && <span className="sr-only"> (finished since you last looked)</span>}
+        </Link>
+        <p className="mt-0.5 truncate text-xs text-muted">
+          {timeAgo(task.createdAt)} · {task.repoFullName} · {task.baseBranch} · {task.mode === "ask" ? "Ask" : "Code"}
+          {task.attemptsCount > 1 && ` · ${task.attemptsCount} attempts`}
+          {elapsed !== null && ` · ${duration(elapsed)}`}
+        </p>
+      </div>
+      <div className="relative z-10 flex shrink-0 items-center gap-3">
+        {task.prUrl && (
+          <a href={task.prUrl} target="_blank" rel="noreferrer" className="text-xs font-medium text-fg underline-offset-2 hover:underline">
+            PR #{task.prNumber}
+            {task.prState && task.prState !== "open" ? ` (${task.prState})` : ""}
+          </a>
+        )}
+        {!busy && task.diffStats && task.diffStats.files > 0 ? (
+          <DiffCounts additions={task.diffStats.additions} deletions={task.diffStats.deletions} />
+        ) : (
+          <StatusBadge status={task.status} />
+        )}
+        {!task.optimistic && (
+          <div className="flex gap-1 opacity-100 sm:opacity-0 sm:group-focus-within:opacity-100 sm:group-hover:opacity-100">
+            <button
+              type="button"
+              onClick={() => onArchive(task, !task.archived)}
+              className="rounded-md px-2 py-1 text-xs text-muted hover:bg-surface hover:text-fg"
+              aria-label={`${task.archived ? "Unarchive" : "Archive"} “${task.title}”`}
+            >
+              {task.archived ? "Unarchive" : "Archive"}
+            </button>
+            {task.archived && (
+              <button
+                type="button"
+                onClick={() => onDelete(task)}
+                className="rounded-md px-2 py-1 text-xs text-danger hover:bg-danger-bg"
+                aria-label={`Delete “${task.title}”`}
+              >
+                Delete
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,53 @@
+import "server-only";
+import { getDb } from "@/db";
+import { setTaskFields } from "@/db/queries/board";
+import { listAttempts, listTurns } from "@/db/queries/tasks";
+import { requireOwnTask } from "./access";
+
+/** Everything the task page needs but the event log and the diffs (those stream or load on demand). */
+export async function getTaskDetail({ userId, taskId, markViewed = true }: { userId: string; taskId: string; markViewed?: boolean }) {
+  const task = await requireOwnTask({ userId, taskId });
+  const db = await getDb();
+  const [attempts, turns] = await Promise.all([listAttempts(db, task.id), listTurns(db, task.id)]);
+  if (markViewed) await setTaskFields(db, task.id, { lastViewedAt: new Date() });
+  return {
+    task: {
+      id: task.id,
+      title: task.title,
+      prompt: task.prompt,
+      repoFullName: task.repoFullName,
+      baseBranch: task.baseBranch,
+      mode: task.mode,
+      status: task.status,
+      archived: task.archived,
+      attemptsCount: task.attemptsCount,
+      chosenAttemptId: task.chosenAttemptId,
+      diffStats: task.diffStats,
+      prUrl: task.prUrl,
+      prNumber: task.prNumber,
+      prState: task.prState,
+      prBranch: task.prBranch,
+      createdAt: task.createdAt,
+      updatedAt: task.updatedAt,
+      finishedAt: task.finishedAt,
+    },
+    attempts: attempts.map((a) => ({
+      id: a.id,
+      index: a.index,
+      status: a.status,
+      turn: a.turn,
+      baseCommit: a.baseCommit,
+      branchName: a.branchName,
+      diffStats: a.diffStats,
+      hasDiff: Boolean(a.diff),
+      errorCode: a.errorCode,
+      errorMessage: a.errorMessage,
+      inputTokens: a.inputTokens,
+      outputTokens: a.outputTokens,
+      startedAt: a.startedAt,
+      finishedAt: a.finishedAt,
+    })),
+    turns: turns.map((t) => ({ seq: t.seq, prompt: t.prompt, createdAt: t.createdAt })),
+  };
+}
+export type TaskDetail = Awaited<ReturnType<typeof getTaskDetail>>;
