@@ -52,7 +52,6 @@ function colour(cls: string | null, truecolor: string | null): string | undefine
 }
 
 // OSC (titles, hyperlinks), charset selection and other non-CSI escapes: nothing to show.
-// eslint-disable-next-line no-control-regex
 const NON_SGR = /\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[()*+][0-9A-Za-z]|\x1b[=>78DEHMNOZc]/g;
 const ESC_CSI = "\x1b[";
 // An SGR code anser ignores: lets the text before the first escape of a line inherit the carried state.

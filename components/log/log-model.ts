@@ -50,10 +50,11 @@ export class LogModel {
   /** Bumped on every change; React re-renders on it. */
   version = 0;
   lastSeq = -Infinity;
-  attemptId: string | null = null;
   private consumed = 0;
   private chunks = new Map<string, CommandItem>();
   private lastTurn = 0;
+
+  constructor(readonly attemptId: string | null = null) {}
 
   /** Applies the events not seen yet. `events` is one attempt's events in seq order (it may grow between calls). */
   ingest(events: readonly TaskEventDTO[]): boolean {
@@ -71,7 +72,6 @@ export class LogModel {
   apply(e: TaskEventDTO): void {
     if (e.seq <= this.lastSeq) return;
     this.lastSeq = e.seq;
-    this.attemptId ??= e.attemptId;
     const p = e.payload ?? {};
     if (e.type === "usage") return;
     if (e.turn > this.lastTurn) {

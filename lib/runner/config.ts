@@ -17,6 +17,8 @@ export type RunnerConfig = {
   heartbeatMs: number;
   pollMs: number;
   sweepMs: number;
+  /** Finished attempts' workspaces older than this are removed. */
+  workspaceTtlMs: number;
   attemptTimeoutMs: number;
   branchPrefix: string;
   model: ModelClientOptions | null;
@@ -47,6 +49,7 @@ export function runnerConfigFromEnv(env: Env = getEnv(), overrides: Partial<Runn
     heartbeatMs: 1_000,
     pollMs: 2_000,
     sweepMs: 10_000,
+    workspaceTtlMs: env.WORKSPACE_TTL_HOURS * 3600_000,
     attemptTimeoutMs: env.ATTEMPT_TIMEOUT_SECONDS * 1000,
     branchPrefix: env.PATCHBAY_BRANCH_PREFIX,
     model,

@@ -5,6 +5,7 @@ import { findAttempt, refreshTaskStatus, updateAttempt } from "@/db/queries/task
 import { AttemptEventWriter } from "@/lib/events/writer";
 import { CANCEL_CHANNEL, JOBS_CHANNEL } from "@/lib/queue/notify";
 import type { RunnerConfig } from "./config";
+import { reapWorkspaces } from "./reaper";
 import { runAttemptJob, type StopReason } from "./run-attempt";
 
 const FINAL = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
@@ -124,6 +125,13 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
     setInterval(() => void claimLoop(), config.pollMs),
     setInterval(() => void heartbeat(), config.heartbeatMs),
     setInterval(() => void sweep().catch((err) => console.error("runner sweep failed:", (err as Error).message)), config.sweepMs),
+    setInterval(
+      () =>
+        void reapWorkspaces(handle.db, { dataDir: config.dataDir, ttlMs: config.workspaceTtlMs }).catch((err) =>
+          console.error("workspace reaper failed:", (err as Error).message),
+        ),
+      Math.min(config.workspaceTtlMs, 15 * 60_000),
+    ),
   ];
   timers.forEach((t) => t.unref());
   await sweep().catch(() => 0);
