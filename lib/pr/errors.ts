@@ -78,7 +78,16 @@ export function pullRequestError(
     return new AppError("pr_rejected", `GitHub refused the pull request${text ? `: ${text}` : ""}.`, 422);
   }
   const headers = e?.response?.headers ?? {};
-  if (e?.status === 403 && String(headers["x-ratelimit-remaining"]) !== "0" && !/rate limit/i.test(validationMessages(err).join(" "))) {
+  if (e?.status === 403 && String(headers["x-ratelimit-remaining"]) !== "0") {
+    if (/rate limit/i.test(validationMessages(err).join(" "))) {
+      // GitHub's secondary rate limit: a 403 whose remaining count is not 0.
+      const after = Number(headers["retry-after"]);
+      return new AppError(
+        "github_rate_limited",
+        `GitHub's rate limit was reached while ${opts.context}. Try again in ${after > 0 ? `${after} seconds` : "a minute"}.`,
+        429,
+      );
+    }
     return new AppError(
       "github_no_pr_access",
       `The GitHub App cannot open pull requests on ${opts.repoFullName}: give it Pull requests: write permission, then try again.`,
