@@ -10,7 +10,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["lib/**/*.test.ts", "db/**/*.test.ts", "tests/**/*.test.ts", "e2e/fakes/**/*.test.ts", "scripts/**/*.test.ts"],
+    include: ["components/**/*.test.ts", "lib/**/*.test.ts", "db/**/*.test.ts", "tests/**/*.test.ts", "e2e/fakes/**/*.test.ts", "scripts/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",

@@ -23,10 +23,9 @@ import { execFile } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import { promisify } from "node:util";
-import { openTestDb } from "@/tests/helpers/db";
-import { useDbHandle } from "@/tests/helpers/stack";
+import { openBenchDb, setProcessDb } from "./lib/db";
 import { startBenchStack, type BenchStack } from "./lib/stack";
-import { benchDbKinds, median, ms, nowMs, quantile } from "./lib/stats";
+import { benchDbKinds, loadNote, median, ms, nowMs, quantile } from "./lib/stats";
 
 const N = Number(process.env.BENCH_TASKS ?? 15);
 const FINAL = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
@@ -46,8 +45,8 @@ type Phases = {
 };
 
 async function benchOn(kind: "pglite" | "postgres", stack: BenchStack): Promise<void> {
-  const handle = await openTestDb(kind);
-  useDbHandle(handle);
+  const handle = await openBenchDb(kind);
+  setProcessDb(handle);
   const config = runnerConfigFromEnv(getEnv(), {
     dataDir: stack.dataDir,
     concurrency: 4,
@@ -88,8 +87,6 @@ async function benchOn(kind: "pglite" | "postgres", stack: BenchStack): Promise<
         reading = false;
       }
     };
-    // Subscribing needs the task id; subscribe to a placeholder set filled in right after the insert.
-    let unsubscribe = () => {};
     const t0 = nowMs();
     const { task, attempts } = await insertTaskWithJobs(handle.db, {
       ownerId: user.id,
@@ -101,7 +98,7 @@ async function benchOn(kind: "pglite" | "postgres", stack: BenchStack): Promise<
       attemptsCount: 1,
     });
     taskId = task.id;
-    unsubscribe = await subscribeTaskEvents(handle, task.id, () => void wake());
+    const unsubscribe = await subscribeTaskEvents(handle, task.id, () => void wake());
     await handle.notify("patchbay_jobs", "");
     await wake();
     const timer = setTimeout(() => finished(), 60_000);
@@ -140,7 +137,7 @@ async function benchOn(kind: "pglite" | "postgres", stack: BenchStack): Promise<
     const col = (k: keyof Phases) => runs.map((r) => r[k]);
     const line = (label: string, k: keyof Phases) =>
       console.log(`  ${label.padEnd(44)} median ${ms(median(col(k))).padStart(7)}   p90 ${ms(quantile(col(k), 0.9)).padStart(7)}`);
-    console.log(`task latency on ${kind}: ${N} Code tasks in sequence, warm mirror, times from creation (insert + NOTIFY)`);
+    console.log(`task latency on ${kind}: ${N} Code tasks in sequence, warm mirror, times from creation (insert + NOTIFY); ${loadNote()}`);
     line("job claimed (jobs.started_at)", "claim");
     line("status preparing", "preparing");
     line("checkout ready (setup log event)", "checkout");

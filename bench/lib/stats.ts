@@ -1,3 +1,5 @@
+import os from "node:os";
+
 /** Small statistics and formatting helpers shared by the benches. */
 
 export function quantile(samples: number[], q: number): number {
@@ -27,4 +29,9 @@ export async function timeRuns<T>(runs: number, fn: () => Promise<T>, warmup = 2
     out.push(performance.now() - t);
   }
   return out;
+}
+
+/** The machine's load when a bench starts: figures taken under load (e.g. tests running alongside) are noisier. */
+export function loadNote(): string {
+  return `load average ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} cores`;
 }

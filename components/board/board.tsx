@@ -35,6 +35,8 @@ export function Board() {
       return fetchJson<BoardPage>(`/api/tasks?${params}`);
     },
     getNextPageParam: (last) => last.nextCursor,
+    // Coming back from a task page, show what changed there (archived, finished) at once.
+    refetchOnMount: "always",
     // Live without a reload: poll briskly while something works, lazily otherwise.
     refetchInterval: (query) =>
       query.state.data?.pages.some((p) => p.tasks.some((t) => t.status === "queued" || t.status === "running")) ? 1500 : 15000,

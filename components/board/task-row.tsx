@@ -26,8 +26,8 @@ export function TaskRow({
           className="block truncate text-sm font-medium text-fg after:absolute after:inset-0 focus-visible:outline-none"
         >
           {task.title}
-          {task.unread && <span className="sr-only"> (finished since you last looked)</span>}
         </Link>
+        {task.unread && <span className="sr-only">Finished since you last looked.</span>}
         <p className="mt-0.5 truncate text-xs text-muted">
           {timeAgo(task.createdAt)} · {task.repoFullName} · {task.baseBranch} · {task.mode === "ask" ? "Ask" : "Code"}
           {task.attemptsCount > 1 && ` · ${task.attemptsCount} attempts`}

@@ -60,9 +60,9 @@ export function DiffView({ diff, view, onViewChange, focus, className = "" }: Di
     <div className={`flex h-full min-h-0 flex-col text-sm ${className}`}>
       <div className="flex flex-wrap items-center justify-between gap-2 pb-2">
         <p className="text-xs text-muted">
-          {totals.files} {totals.files === 1 ? "file" : "files"} changed ·{" "}
-          <span className="font-medium text-add">+{totals.additions}</span>{" "}
-          <span className="font-medium text-del">−{totals.deletions}</span>
+          {`${totals.files} ${totals.files === 1 ? "file" : "files"} changed · `}
+          <span className="font-medium text-add">{`+${totals.additions}`}</span>{" "}
+          <span className="font-medium text-del">{`−${totals.deletions}`}</span>
         </p>
         <div className="flex items-center gap-2">
           <button
@@ -134,9 +134,10 @@ function cssEscape(s: string): string {
 
 function Counts({ file }: { file: DiffFile }) {
   if (file.binary) return <span className="shrink-0 text-xs text-muted">binary</span>;
+  if (file.hunks.length === 0) return null;
   return (
     <span className="shrink-0 font-mono text-xs tabular-nums">
-      <span className="text-add">+{file.additions}</span> <span className="text-del">−{file.deletions}</span>
+      <span className="text-add">{`+${file.additions}`}</span> <span className="text-del">{`−${file.deletions}`}</span>
     </span>
   );
 }
@@ -257,11 +258,8 @@ function FileSection({
         </button>
         <span className="flex shrink-0 items-center gap-1.5">
           {file.status !== "modified" && <Badge tone={file.status === "added" ? "add" : file.status === "deleted" ? "del" : "warn"}>{STATUS_LABEL[file.status]}</Badge>}
-          {file.binary && <Badge>binary</Badge>}
           {file.oldMode && file.newMode && file.oldMode !== file.newMode && (
-            <Badge>
-              {file.oldMode} → {file.newMode}
-            </Badge>
+            <Badge>{`${file.oldMode} → ${file.newMode}`}</Badge>
           )}
           <Counts file={file} />
         </span>
@@ -310,7 +308,7 @@ export const FileBody = memo(function FileBody({ file, mode, range }: { file: Di
   const flush = () => {
     if (rows.length === 0) return;
     blocks.push(
-      <div key={blocks.length} style={{ contentVisibility: "auto", containIntrinsicSize: `auto ${rows.length * ROW_PX}px` }}>
+      <div key={blocks.length} style={{ contentVisibility: "auto", containIntrinsicBlockSize: `auto ${rows.length * ROW_PX}px` }}>
         {rows}
       </div>,
     );
@@ -356,7 +354,9 @@ const GUTTER_BG: Record<DiffLine["type"], string> = {
   del: "bg-[color-mix(in_srgb,var(--del)_18%,transparent)]",
   context: "",
 };
-const HIGHLIGHT = "shadow-[inset_3px_0_0_var(--warning)] !bg-[color-mix(in_srgb,var(--warning)_18%,transparent)]";
+const HIGHLIGHT_BAR = "shadow-[inset_3px_0_0_var(--warning)]";
+const HIGHLIGHT_TINT = "bg-[color-mix(in_srgb,var(--warning)_16%,transparent)]";
+const highlight = (line: DiffLine | null) => `${HIGHLIGHT_BAR} ${line?.type === "context" ? HIGHLIGHT_TINT : ""}`;
 const SIGN = { add: "+", del: "-", context: " " } as const;
 
 function inRange(line: DiffLine | null, range: Range): boolean {
@@ -386,7 +386,7 @@ function UnifiedRow({ line, range }: { line: DiffLine; range: Range }) {
       data-old-line={line.oldNo ?? undefined}
       data-new-line={line.newNo ?? undefined}
       data-highlighted={hl || undefined}
-      className={`flex ${ROW_BG[line.type]} ${hl ? HIGHLIGHT : ""}`}
+      className={`flex ${line.type === "context" && hl ? "" : ROW_BG[line.type]} ${hl ? highlight(line) : ""}`}
     >
       <span role="cell" aria-hidden className={`w-11 shrink-0 select-none pr-2 text-right text-muted/70 ${GUTTER_BG[line.type]}`}>
         {line.oldNo ?? ""}
@@ -411,12 +411,12 @@ function SplitSide({ line, side, hl }: { line: DiffLine | null; side: "left" | "
   const bg = line ? (line.type === "context" ? "" : ROW_BG[type]) : "bg-surface-2/60";
   return (
     <>
-      <span role="cell" aria-hidden className={`w-11 shrink-0 select-none pr-2 text-right text-muted/70 ${line ? GUTTER_BG[type] : bg} ${hl ? HIGHLIGHT : ""}`}>
+      <span role="cell" aria-hidden className={`w-11 shrink-0 select-none pr-2 text-right text-muted/70 ${line ? GUTTER_BG[type] : bg} ${hl ? highlight(line) : ""}`}>
         {no ?? ""}
       </span>
       <span
         role="cell"
-        className={`min-w-0 flex-1 whitespace-pre-wrap px-2 [overflow-wrap:anywhere] ${bg} ${hl ? HIGHLIGHT : ""} ${side === "left" ? "border-r border-border" : ""}`}
+        className={`min-w-0 flex-1 whitespace-pre-wrap px-2 [overflow-wrap:anywhere] ${hl && line?.type === "context" ? HIGHLIGHT_TINT : bg} ${side === "left" ? "border-r border-border" : ""}`}
       >
         {line && (
           <>

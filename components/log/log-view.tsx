@@ -157,6 +157,7 @@ export function LogView({ events, focus, live, className = "" }: LogViewProps) {
     });
   }, []);
   const commandIds = useMemo(() => items.flatMap((i) => (i.kind === "command" ? [i.chunkId] : [])), [items]);
+  const commandCount = useMemo(() => items.filter((i) => i.kind === "command" && i.hasStart).length, [items]);
   const allCollapsed = commandIds.length > 0 && commandIds.every((id) => collapsed.has(id));
 
   const focusRange = focus?.lines ? ([Math.min(...focus.lines), Math.max(...focus.lines)] as const) : null;
@@ -166,7 +167,7 @@ export function LogView({ events, focus, live, className = "" }: LogViewProps) {
     <div className={`relative flex h-full min-h-[320px] flex-col overflow-hidden rounded-xl border border-border bg-surface ${className}`}>
       <div className="flex items-center justify-between gap-2 border-b border-border px-3 py-1.5 text-xs text-muted">
         <span>
-          {commandIds.length} {commandIds.length === 1 ? "command" : "commands"}
+          {`${commandCount} ${commandCount === 1 ? "command" : "commands"}`}
           {live && (
             <span className="ml-2 inline-flex items-center gap-1">
               <Spinner label="Running" size={11} /> running
@@ -231,6 +232,7 @@ export function LogView({ events, focus, live, className = "" }: LogViewProps) {
                       number={n}
                       highlighted={highlighted}
                       last={isLast}
+                      gutter={String(lineCount(item)).length}
                     />
                   </div>
                 );
@@ -295,12 +297,15 @@ const LogLineRow = memo(function LogLineRow({
   number,
   highlighted,
   last,
+  gutter,
 }: {
   line: LogLine;
   chunkId: string;
   number: number;
   highlighted: boolean;
   last: boolean;
+  /** Digits of the block's last line number, so the gutter fits 100000. */
+  gutter: number;
 }) {
   return (
     <div
@@ -313,7 +318,11 @@ const LogLineRow = memo(function LogLineRow({
         highlighted ? "bg-[color-mix(in_srgb,var(--warning)_16%,var(--surface-2))]" : "bg-surface-2"
       }`}
     >
-      <span aria-hidden className="w-12 shrink-0 select-none pr-3 text-right text-muted/60">
+      <span
+        aria-hidden
+        style={{ width: `calc(${Math.max(gutter, 3)}ch + 1.25rem)` }}
+        className="shrink-0 select-none pr-3 text-right text-muted/60"
+      >
         {number}
       </span>
       <span
@@ -527,7 +536,7 @@ function ExitBadge({ block, live }: { block: CommandItem; live: boolean }) {
         ok ? "bg-[color-mix(in_srgb,var(--success)_14%,transparent)] text-success" : "bg-danger-bg text-danger"
       }`}
     >
-      exit {block.exitCode}
+      {`exit ${block.exitCode}`}
     </span>
   );
 }

@@ -31,7 +31,10 @@ export function TaskView({ initial }: { initial: TaskDetailDTO }) {
     initialData: initial,
   });
   const { task, attempts, turns } = detail.data;
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: ["task", taskId] });
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: ["task", taskId] });
+    void queryClient.invalidateQueries({ queryKey: ["tasks"] });
+  };
   const { events } = useTaskEvents(taskId, (e) => {
     if (e.type === "status" || e.type === "diff") refresh();
   });

@@ -21,3 +21,23 @@ export async function fakeGitHub(path: string, body?: unknown, method = "POST") 
   if (!res.ok) throw new Error(`fake GitHub ${path}: ${res.status}`);
   return res.json().catch(() => null);
 }
+
+/** Picks acme/widgets (the sample repository) in the composer. */
+export async function pickWidgets(page: Page) {
+  await page.getByRole("button", { name: /Choose a repository|Repository:/ }).click();
+  await page.getByLabel("Search repositories").fill("acme/widgets");
+  await page.getByRole("listbox", { name: "Repositories" }).getByRole("option", { name: "acme/widgets" }).click();
+  await expect(page.getByRole("button", { name: "Repository: acme/widgets" })).toBeVisible();
+}
+
+/** Types a prompt and submits it as Code (Ctrl+Enter) or Ask. */
+export async function fire(page: Page, prompt: string, mode: "code" | "ask" = "code") {
+  const box = page.getByLabel("Describe a task");
+  await box.fill(prompt);
+  if (mode === "code") await box.press("Control+Enter");
+  else await page.getByRole("button", { name: /^Ask/ }).click();
+}
+
+export function taskRow(page: Page, title: string | RegExp) {
+  return page.getByTestId("task-row").filter({ has: page.getByRole("link", { name: title, exact: typeof title === "string" }) });
+}

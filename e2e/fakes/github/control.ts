@@ -1,5 +1,6 @@
 import type { Ctx, Route } from "./context";
 import { describeFault, parseFault } from "./faults";
+import { git } from "./git-cli";
 import { deleteBranch, isSafeRefName, readBranches, resolveCommit, setBranch } from "./git-repos";
 import { HttpError, notFound, readParams, sendJson, str } from "./http-util";
 import type { Repo } from "./state";
@@ -71,6 +72,19 @@ async function removeBranch(ctx: Ctx) {
   sendJson(ctx.res, 204, null);
 }
 
+/** A commit of a repo: its parents and its patch against the first parent (what a test compares with an attempt's diff). */
+async function getCommit(ctx: Ctx) {
+  const repo = repoOf(ctx);
+  const sha = await resolveCommit(repo.dir, ctx.params[2]);
+  if (!sha) throw notFound();
+  const parents = (await git(["rev-list", "--parents", "-n", "1", sha], { cwd: repo.dir })).trim().split(" ").slice(1);
+  const diff = parents[0]
+    ? await git(["diff", "--binary", "--find-renames", parents[0], sha], { cwd: repo.dir })
+    : "";
+  const message = await git(["log", "-1", "--format=%an <%ae>%n%B", sha], { cwd: repo.dir });
+  sendJson(ctx.res, 200, { sha, parents, diff, author: message.split("\n")[0], message: message.split("\n").slice(1).join("\n").trim() });
+}
+
 export const controlRoutes: Route[] = [
   { method: "POST", pattern: /^\/_fake\/reset$/, handler: reset },
   { method: "POST", pattern: /^\/_fake\/faults$/, handler: addFault },
@@ -80,5 +94,6 @@ export const controlRoutes: Route[] = [
   { method: "GET", pattern: /^\/_fake\/state$/, handler: getState },
   { method: "GET", pattern: /^\/_fake\/repos\/([^/]+)\/([^/]+)\/refs$/, handler: getRefs },
   { method: "POST", pattern: /^\/_fake\/repos\/([^/]+)\/([^/]+)\/branches$/, handler: putBranch },
+  { method: "GET", pattern: /^\/_fake\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)$/, handler: getCommit },
   { method: "DELETE", pattern: /^\/_fake\/repos\/([^/]+)\/([^/]+)\/branches\/(.+)$/, handler: removeBranch },
 ];

@@ -22,6 +22,7 @@
  *                                                no filter = every access token. Refresh tokens survive unless asked.
  *   GET    /_fake/state                          users, installations, repos, PRs, token counts, faults
  *   GET    /_fake/repos/:o/:r/refs               {branch: sha}, read from the bare repo
+ *   GET    /_fake/repos/:o/:r/commits/:rev       {sha, parents, diff (against the first parent), author, message}
  *   POST   /_fake/repos/:o/:r/branches           {name, from (branch or sha; default: default branch)} create/move
  *   DELETE /_fake/repos/:o/:r/branches/:name     (name may contain "/")
  */

@@ -273,6 +273,7 @@ export class FakeState {
         title: p.title,
         state: p.state,
         draft: p.draft,
+        body: p.body,
         head: p.headRef,
         base: p.baseRef,
         user: p.user.login,

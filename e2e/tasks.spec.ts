@@ -1,0 +1,122 @@
+import { expect, test } from "@playwright/test";
+import { fire, pickWidgets, signIn, taskRow } from "./support/session";
+
+test.describe.configure({ mode: "serial" });
+
+test("Code and Ask back to back: live board, diff, citations, archive", async ({ page }) => {
+  await signIn(page, "alice");
+  await pickWidgets(page);
+  await fire(page, "Make greet trim the name");
+  await fire(page, "How does sum work?", "ask");
+  // Both appear at once, newest first, without waiting for either to run.
+  await expect(page.getByTestId("task-row").nth(0)).toContainText("How does sum work?");
+  await expect(page.getByTestId("task-row").nth(1)).toContainText("Make greet trim the name");
+
+  const code = taskRow(page, "Make greet trim the name").first();
+  const ask = taskRow(page, "How does sum work?").first();
+  await expect(code).toContainText("+1 −1", { timeout: 60_000 });
+  await expect(ask).toContainText("Ready", { timeout: 60_000 });
+
+  await code.getByRole("link").click();
+  await expect(page.getByRole("heading", { name: "Make greet trim the name" })).toBeVisible();
+  const message = page.getByTestId("final-message");
+  await expect(message).toContainText("Summary");
+  await expect(page.getByText("Worked for")).toBeVisible();
+  // The diff of src/greet.js, with its one changed line.
+  await expect(page.getByRole("table", { name: "Changes in src/greet.js" })).toBeVisible();
+  await expect(page.getByTestId("diff-line").filter({ hasText: "name.trim()" }).first()).toBeVisible();
+
+  // A log citation opens the log at that chunk; a file citation opens the file lines.
+  await message.getByRole("button", { name: /Open log chunk c2/ }).click();
+  await expect(page.getByRole("log", { name: "Work log" })).toBeVisible();
+  await expect(page.locator('[data-testid="log-line"][data-line-of="c2"][data-highlighted]').first()).toContainText("all tests passed");
+  await message.getByRole("button", { name: /Open src\/greet\.js/ }).click();
+  await expect(page.getByRole("table", { name: "Changes in src/greet.js" })).toBeVisible();
+
+  // Archive: gone from the current list, found in the Archive tab.
+  await page.getByRole("button", { name: "Archive", exact: true }).click();
+  await expect(page.getByText("Archived", { exact: true })).toBeVisible();
+  await page.getByRole("link", { name: "← Tasks" }).click();
+  await expect(taskRow(page, "Make greet trim the name")).toHaveCount(0);
+  await page.getByRole("tab", { name: "Archive" }).click();
+  await expect(taskRow(page, "Make greet trim the name")).toHaveCount(1);
+
+  // The Ask task answered with a file citation that opens the file's lines.
+  await page.getByRole("tab", { name: "Tasks" }).click();
+  await taskRow(page, "How does sum work?").first().getByRole("link").click();
+  await page.getByTestId("final-message").getByRole("button", { name: /Open src\/sum\.js/ }).click();
+  await expect(page.getByTestId("file-peek")).toContainText("function sum(numbers)");
+  await expect(page.getByRole("button", { name: "Create PR" })).toHaveCount(0);
+});
+
+test("the log streams live and survives a reload mid-run without gaps or repeats", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 2200 });
+  await signIn(page, "alice");
+  await pickWidgets(page);
+  await fire(page, "[scenario:slow] count to forty slowly");
+  await taskRow(page, "count to forty slowly").first().getByRole("link").click();
+  await page.getByRole("tab", { name: "Logs" }).click();
+  const log = page.getByRole("log", { name: "Work log" });
+  await expect(log.getByText("step 3", { exact: true })).toBeVisible({ timeout: 60_000 });
+  // Still running: more lines arrive without a reload.
+  await expect(log.getByText("step 8", { exact: true })).toBeVisible();
+  await page.reload();
+  await page.getByRole("tab", { name: "Logs" }).click();
+  await expect(log.getByText("step 40", { exact: true })).toBeVisible({ timeout: 60_000 });
+  // Each line's text (the line-number gutter aside): every step once, in order.
+  const texts = await log.locator('[data-testid="log-line"] > span:last-child').allTextContents();
+  const steps = texts.filter((t) => /^step \d+$/.test(t));
+  expect(steps).toEqual(Array.from({ length: 40 }, (_, i) => `step ${i + 1}`));
+});
+
+test("Best-of-N: two attempts side by side, switch, and choose one", async ({ page }) => {
+  await signIn(page, "alice");
+  await pickWidgets(page);
+  await page.getByLabel("Attempts").selectOption("2");
+  await fire(page, "Make greet trim the name, two ways");
+  const row = taskRow(page, "Make greet trim the name, two ways").first();
+  await expect(row).toContainText("2 attempts");
+  await expect(row).toContainText("+1 −1", { timeout: 60_000 });
+  await row.getByRole("link").click();
+  const tabs = page.getByRole("tablist", { name: "Attempts" });
+  await expect(tabs.getByRole("tab")).toHaveCount(2);
+  await expect(tabs.getByRole("tab", { name: /Attempt 1.*chosen/ })).toBeVisible();
+  await tabs.getByRole("tab", { name: /Attempt 2/ }).click();
+  await expect(tabs.getByRole("tab", { name: /Attempt 2/ })).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByRole("table", { name: "Changes in src/greet.js" })).toBeVisible();
+  await page.getByRole("button", { name: "Use this attempt" }).click();
+  await expect(tabs.getByRole("tab", { name: /Attempt 2.*chosen/ })).toBeVisible();
+});
+
+test("Stop ends a running task as stopped", async ({ page }) => {
+  await signIn(page, "alice");
+  await pickWidgets(page);
+  await fire(page, "[scenario:slow] a task to stop");
+  await taskRow(page, "a task to stop").first().getByRole("link").click();
+  await page.getByRole("tab", { name: "Logs" }).click();
+  await expect(page.getByRole("log", { name: "Work log" }).getByText("step 2", { exact: true })).toBeVisible({ timeout: 60_000 });
+  await page.getByRole("button", { name: "Stop" }).click();
+  await expect(page.locator("[data-status=cancelled]").first()).toBeVisible({ timeout: 5_000 });
+  await expect(page.getByRole("button", { name: "Stop" })).toHaveCount(0);
+});
+
+test("someone else's task is a 404 everywhere, including its event stream", async ({ page, browser }) => {
+  await signIn(page, "alice");
+  await pickWidgets(page);
+  await fire(page, "How does sum work? (private)", "ask");
+  const row = taskRow(page, "How does sum work? (private)").first();
+  await expect(row).toHaveAttribute("data-task-id", /[0-9a-f-]{36}/);
+  const id = await row.getAttribute("data-task-id");
+
+  const bob = await browser.newPage();
+  await signIn(bob, "bob");
+  for (const path of [`/api/tasks/${id}`, `/api/tasks/${id}/events`, `/api/tasks/${id}/attempts/${id}/diff`]) {
+    const res = await bob.request.get(path);
+    expect(res.status(), path).toBe(404);
+  }
+  expect((await bob.request.post(`/api/tasks/${id}/cancel`)).status()).toBe(404);
+  await bob.goto(`/tasks/${id}`);
+  await expect(bob.getByRole("heading", { name: "Not found" })).toBeVisible();
+  expect((await bob.request.get(`/api/tasks/not-a-uuid`)).status()).toBe(400);
+  await bob.close();
+});
