@@ -39,3 +39,11 @@ export async function listTaskEventsAfter(db: Db, taskId: string, afterId: numbe
 export async function listAttemptEvents(db: Db, attemptId: string): Promise<TaskEventRow[]> {
   return db.select().from(taskEvents).where(eq(taskEvents.attemptId, attemptId)).orderBy(asc(taskEvents.seq));
 }
+
+export async function maxTaskEventId(db: Db, taskId: string): Promise<number> {
+  const [row] = await db
+    .select({ max: sql<number | null>`max(${taskEvents.id})` })
+    .from(taskEvents)
+    .where(eq(taskEvents.taskId, taskId));
+  return Number(row?.max ?? 0);
+}
