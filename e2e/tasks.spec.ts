@@ -120,3 +120,36 @@ test("someone else's task is a 404 everywhere, including its event stream", asyn
   expect((await bob.request.get(`/api/tasks/not-a-uuid`)).status()).toBe(400);
   await bob.close();
 });
+
+test("the event stream API: strictly increasing ids, resume after Last-Event-ID", async ({ page }) => {
+  await signIn(page, "alice");
+  await pickWidgets(page);
+  await fire(page, "Make greet trim the name (stream API)");
+  const row = taskRow(page, "Make greet trim the name (stream API)").first();
+  await expect(row).toContainText("+1 −1", { timeout: 60_000 });
+  const id = await row.getAttribute("data-task-id");
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+
+  async function read(headers: Record<string, string>, count: number) {
+    const controller = new AbortController();
+    const res = await fetch(`http://127.0.0.1:3100/api/tasks/${id}/events`, { headers: { cookie, ...headers }, signal: controller.signal });
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const ids: number[] = [];
+    while (ids.length < count) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      ids.splice(0, ids.length, ...[...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])));
+    }
+    controller.abort();
+    return ids;
+  }
+
+  const all = await read({}, 10);
+  for (let i = 1; i < all.length; i++) expect(all[i]).toBeGreaterThan(all[i - 1]);
+  const resumed = await read({ "Last-Event-ID": String(all[4]) }, 5);
+  expect(resumed).toEqual(all.slice(5, 10));
+});

@@ -1,6 +1,7 @@
 "use client";
 
-import { useId, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { ErrorNote, type ClientError } from "@/components/ui/error-note";
 import { asClientError, fetchJson } from "@/components/ui/fetch-json";
@@ -24,6 +25,17 @@ export function PrActions({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ClientError | null>(null);
   const draftId = useId();
+  // The PR may have been merged or closed on GitHub since: ask for its state when the page opens.
+  const live = useQuery({
+    queryKey: ["pr", taskId, pr.url],
+    queryFn: () => fetchJson<{ pr: Pr }>(`/api/tasks/${taskId}/pr`),
+    enabled: Boolean(pr.url),
+    staleTime: 60_000,
+  });
+  const liveState = live.data?.pr.state;
+  useEffect(() => {
+    if (liveState && liveState !== pr.state) onChanged();
+  }, [liveState, pr.state, onChanged]);
 
   async function push() {
     setBusy(true);
