@@ -12,6 +12,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { startFakeGitHub } from "../e2e/fakes/github/server";
 import { startFakeModel } from "../e2e/fakes/model/server";
+import { appEnvFor } from "../e2e/fakes/app-env";
 
 const { values } = parseArgs({
   options: {
@@ -38,16 +39,7 @@ const env: NodeJS.ProcessEnv = {
   NEXTAUTH_URL: appUrl,
   NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? "patchbay-demo-secret-change-me-in-production",
   PATCHBAY_DATA_DIR: dataDir,
-  GITHUB_URL: github.url,
-  GITHUB_API_URL: github.apiUrl,
-  GITHUB_APP_ID: String(github.app.appId),
-  GITHUB_APP_SLUG: github.app.slug,
-  GITHUB_APP_PRIVATE_KEY: github.app.privateKeyPem,
-  GITHUB_CLIENT_ID: github.app.clientId,
-  GITHUB_CLIENT_SECRET: github.app.clientSecret,
-  OPENAI_BASE_URL: model.url,
-  OPENAI_API_KEY: "sk-demo-fake-model",
-  OPENAI_MODEL: "fake-codex",
+  ...appEnvFor(github, model.url),
   OPENAI_API_MODE: process.env.OPENAI_API_MODE ?? "responses",
   RUNNER_LEASE_SECONDS: "10",
 };

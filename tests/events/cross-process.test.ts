@@ -5,7 +5,7 @@ import { users } from "@/db/schema";
 import { taskEventStream } from "@/lib/events/stream";
 import { openTestDb } from "../helpers/db";
 import { readSse } from "../helpers/sse";
-import { startTestStack, useDbHandle, type TestStack } from "../helpers/stack";
+import { startTestStack, setProcessDb, type TestStack } from "../helpers/stack";
 
 /**
  * Scale-out: a runner in one process appends events; an SSE stream served by another process (this one) receives
@@ -19,7 +19,7 @@ describe.skipIf(!process.env.DATABASE_URL)("events across processes (PostgreSQL)
   beforeAll(async () => {
     stack = await startTestStack();
     db = await openTestDb("postgres");
-    useDbHandle(db);
+    setProcessDb(db);
   });
   afterAll(async () => {
     worker?.kill("SIGTERM");

@@ -5,13 +5,13 @@ import { AttemptEventWriter } from "@/lib/events/writer";
 import { taskEventStream } from "@/lib/events/stream";
 import { dbKinds, openTestDb } from "../helpers/db";
 import { readSse } from "../helpers/sse";
-import { useDbHandle } from "../helpers/stack";
+import { setProcessDb } from "../helpers/stack";
 
 describe.each(dbKinds)("task event stream on %s", (kind) => {
   let db: Awaited<ReturnType<typeof openTestDb>>;
   beforeAll(async () => {
     db = await openTestDb(kind);
-    useDbHandle(db);
+    setProcessDb(db);
   });
   afterAll(async () => db?.cleanup());
 

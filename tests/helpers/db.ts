@@ -11,7 +11,7 @@ export const dbKinds: DbKind[] = process.env.DATABASE_URL ? ["pglite", "postgres
  * A fresh, migrated database. For PostgreSQL a throwaway database is created on the server named by
  * DATABASE_URL and dropped by `cleanup`.
  */
-export async function openTestDb(kind: DbKind): Promise<DbHandle & { cleanup(): Promise<void>; url?: string }> {
+export async function openTestDb(kind: DbKind, opts: { poolSize?: number } = {}): Promise<DbHandle & { cleanup(): Promise<void>; url?: string }> {
   if (kind === "pglite") {
     const handle = await openPglite("memory");
     return { ...handle, cleanup: () => handle.close() };
@@ -25,7 +25,7 @@ export async function openTestDb(kind: DbKind): Promise<DbHandle & { cleanup(): 
   await admin.end();
   const url = new URL(base);
   url.pathname = `/${name}`;
-  const handle = await openPostgres(url.toString(), { migrate: true, max: 5 });
+  const handle = await openPostgres(url.toString(), { migrate: true, max: opts.poolSize ?? 5 });
   return {
     ...handle,
     url: url.toString(),

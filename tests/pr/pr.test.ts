@@ -8,7 +8,7 @@ import { createPullRequest, refreshPullRequestState, updatePullRequest } from "@
 import { runnerConfigFromEnv } from "@/lib/runner/config";
 import { startRunner, type Runner } from "@/lib/runner/runner";
 import { dbKinds, openTestDb } from "../helpers/db";
-import { startTestStack, useDbHandle, waitFor, type TestStack } from "../helpers/stack";
+import { startTestStack, setProcessDb, waitFor, type TestStack } from "../helpers/stack";
 import { addFault, clearFaults, enqueueFollowUp, errorOf, fakeControl, fakeRepo } from "./helpers";
 
 const FINAL = ["succeeded", "failed", "cancelled", "timed_out"];
@@ -27,7 +27,7 @@ describe.each(dbKinds)("pull requests on %s", (kind) => {
 
   beforeAll(async () => {
     handle = await openTestDb(kind);
-    useDbHandle(handle);
+    setProcessDb(handle);
     const config = runnerConfigFromEnv(getEnv(), {
       dataDir: stack.dataDir,
       concurrency: 4,

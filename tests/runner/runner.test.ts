@@ -9,7 +9,7 @@ import { runnerConfigFromEnv, type RunnerConfig } from "@/lib/runner/config";
 import { startRunner, type Runner } from "@/lib/runner/runner";
 import { cancelTask } from "@/lib/tasks/cancel";
 import { dbKinds, openTestDb } from "../helpers/db";
-import { startTestStack, useDbHandle, waitFor, type TestStack } from "../helpers/stack";
+import { startTestStack, setProcessDb, waitFor, type TestStack } from "../helpers/stack";
 
 const FINAL = ["succeeded", "failed", "cancelled", "timed_out"];
 
@@ -28,7 +28,7 @@ describe.each(dbKinds)("runner on %s", (kind) => {
 
   beforeAll(async () => {
     handle = await openTestDb(kind);
-    useDbHandle(handle);
+    setProcessDb(handle);
     config = runnerConfigFromEnv(getEnv(), {
       dataDir: stack.dataDir,
       concurrency: 4,

@@ -5,7 +5,7 @@ import { getEnv } from "@/lib/env";
 import { runnerConfigFromEnv } from "@/lib/runner/config";
 import { startRunner, type Runner } from "@/lib/runner/runner";
 import { openTestDb } from "../helpers/db";
-import { startTestStack, useDbHandle, waitFor, type TestStack } from "../helpers/stack";
+import { startTestStack, setProcessDb, waitFor, type TestStack } from "../helpers/stack";
 
 describe("a runner without bubblewrap", () => {
   let stack: TestStack;
@@ -14,7 +14,7 @@ describe("a runner without bubblewrap", () => {
   beforeAll(async () => {
     stack = await startTestStack();
     db = await openTestDb("pglite");
-    useDbHandle(db);
+    setProcessDb(db);
     const config = runnerConfigFromEnv(getEnv(), { dataDir: stack.dataDir, pollMs: 100 });
     runner = await startRunner(db, { ...config, sandbox: { ...config.sandbox, bwrapPath: "/nonexistent/bwrap" } });
   });
