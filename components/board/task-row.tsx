@@ -32,6 +32,7 @@ export function TaskRow({
           {timeAgo(task.createdAt)} · {task.repoFullName} · {task.baseBranch} · {task.mode === "ask" ? "Ask" : "Code"}
           {task.attemptsCount > 1 && ` · ${task.attemptsCount} attempts`}
           {elapsed !== null && ` · ${duration(elapsed)}`}
+          {task.diffStats && task.diffStats.files > 0 && ` · ${task.diffStats.files} file${task.diffStats.files === 1 ? "" : "s"}`}
         </p>
       </div>
       <div className="relative z-10 flex shrink-0 items-center gap-3">

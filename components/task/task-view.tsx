@@ -245,7 +245,10 @@ export function TaskView({ initial }: { initial: TaskDetailDTO }) {
           {peek && attempt ? (
             <FilePeek taskId={taskId} attemptId={attempt.id} path={peek.path} lines={peek.lines} onClose={() => setPeek(null)} />
           ) : pane === "logs" ? (
-            <LogView events={attemptEvents} focus={logFocus} live={attemptRunning} />
+            // A fixed height: the log scrolls (and virtualizes) inside it instead of growing the page.
+            <div className="h-[calc(100vh-13rem)] min-h-[420px]">
+              <LogView events={attemptEvents} focus={logFocus} live={attemptRunning} />
+            </div>
           ) : attempt?.hasDiff ? (
             diff.data !== undefined ? (
               <DiffView diff={diff.data} view="unified" focus={diffFocus} />

@@ -1,7 +1,7 @@
 import "server-only";
 import { getDb } from "@/db";
 import { setTaskFields } from "@/db/queries/board";
-import { listAttempts, listTurns } from "@/db/queries/tasks";
+import { findTaskOfOwner, listAttempts, listTurns } from "@/db/queries/tasks";
 import { requireOwnTask } from "./access";
 
 /** Everything the task page needs but the event log and the diffs (those stream or load on demand). */
@@ -51,3 +51,9 @@ export async function getTaskDetail({ userId, taskId, markViewed = true }: { use
   };
 }
 export type TaskDetail = Awaited<ReturnType<typeof getTaskDetail>>;
+
+/** The task's title for the page's <title>, or null when it is not the user's. */
+export async function getTaskTitle({ userId, taskId }: { userId: string; taskId: string }): Promise<string | null> {
+  const task = await findTaskOfOwner(await getDb(), taskId, userId);
+  return task?.title ?? null;
+}

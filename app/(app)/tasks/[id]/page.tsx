@@ -2,13 +2,20 @@ import { notFound } from "next/navigation";
 import { z } from "zod";
 import { TaskView } from "@/components/task/task-view";
 import type { TaskDetailDTO } from "@/components/task/types";
-import { requirePageUser } from "@/lib/auth/session";
+import { getSessionUser, requirePageUser } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
-import { getTaskDetail } from "@/lib/tasks/detail";
+import { getTaskDetail, getTaskTitle } from "@/lib/tasks/detail";
 
-export const metadata = { title: "Task" };
+type Props = { params: Promise<{ id: string }> };
 
-export default async function TaskPage({ params }: { params: Promise<{ id: string }> }) {
+export async function generateMetadata({ params }: Props) {
+  const user = await getSessionUser();
+  const { id } = await params;
+  if (!user || !z.string().uuid().safeParse(id).success) return { title: "Task" };
+  return { title: (await getTaskTitle({ userId: user.id, taskId: id })) ?? "Not found" };
+}
+
+export default async function TaskPage({ params }: Props) {
   const user = await requirePageUser();
   const { id } = await params;
   if (!z.string().uuid().safeParse(id).success) notFound();
