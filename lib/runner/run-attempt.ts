@@ -24,6 +24,16 @@ import { redact } from "./git";
 
 const run = promisify(execFile);
 
+// A working sandbox stays working: remember a positive check for a minute (it costs ~25 ms a task otherwise).
+const sandboxChecks = new Map<string, number>();
+async function sandboxAvailable(bwrapPath: string) {
+  const at = sandboxChecks.get(bwrapPath);
+  if (at && Date.now() - at < 60_000) return { ok: true as const };
+  const result = await checkSandboxAvailable({ bwrapPath });
+  if (result.ok) sandboxChecks.set(bwrapPath, Date.now());
+  return result;
+}
+
 /** Why a running job was stopped from outside. */
 export type StopReason = "cancel" | "timeout" | "lease_lost" | "shutdown";
 
@@ -123,7 +133,7 @@ export async function runAttemptJob(opts: {
     if (attempt.cancelRequested) throw new AttemptFailure("cancelled", "Stopped before it started.");
     await setStatus("preparing", { startedAt: attempt.startedAt ?? new Date(), turn: job.turn, errorCode: null, errorMessage: null });
 
-    const available = await checkSandboxAvailable({ bwrapPath: config.sandbox.bwrapPath });
+    const available = await sandboxAvailable(config.sandbox.bwrapPath);
     if (!available.ok) throw new AttemptFailure("sandbox_unavailable", available.message);
     if (!config.model) {
       throw new AttemptFailure("model_not_configured", "No model is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for other servers).");
