@@ -70,6 +70,17 @@ async function handToSandboxUser(ws: AttemptWorkspace, user: { uid: number; gid:
   if (!user) return;
   await run("chown", ["-R", `${user.uid}:${user.gid}`, ws.tree, ws.gitDir]);
   await fs.chmod(ws.root, 0o755);
+  // The sandbox user must be able to walk down to the checkout (a data folder under /root, mode 700, cannot).
+  for (let dir = path.dirname(ws.root); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const st = await fs.stat(dir);
+    if ((st.mode & 0o001) === 0 && st.uid !== user.uid) {
+      throw new AttemptFailure(
+        "workspace_unreachable",
+        `The sandbox user cannot reach the workspaces: ${dir} is not searchable by others. ` +
+          `Set PATCHBAY_DATA_DIR to a folder outside it, or run chmod o+x ${dir}.`,
+      );
+    }
+  }
 }
 
 /** apply_patch writes host-side; what it writes must stay the sandbox user's like the rest of the checkout. */
