@@ -92,10 +92,11 @@ describe.each(dbKinds)("a runner killed mid-attempt (%s)", (kind) => {
       }, 15_000, "the sweeper to fail the lost attempt");
       expect(failed.errorCode).toBe("runner_lost");
       expect(failed.errorMessage).toMatch(/runner lost/);
+      // The sweeper records the attempt's end, then its events, then the task's status: wait for the last.
+      await waitFor(async () => (await findTask(handle.db, failed.taskId))?.status === "failed", 5_000, "the task to follow");
       const events = await listAttemptEvents(handle.db, failed.id);
       expect(events.some((e) => e.type === "command" && e.payload.phase === "start")).toBe(true);
-      expect(events.at(-1)?.type).toBe("status");
-      await waitFor(async () => (await findTask(handle.db, failed.taskId))?.status === "failed", 5_000, "the task to follow");
+      expect(events.slice(-2).map((e) => e.type)).toEqual(["error", "status"]);
     } finally {
       await runner.stop();
       if (server) await server.cleanup();

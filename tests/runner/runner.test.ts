@@ -96,7 +96,8 @@ describe.each(dbKinds)("runner on %s", (kind) => {
     expect(events.some((e) => e.type === "patch")).toBe(true);
     const message = events.find((e) => e.type === "message");
     expect(String(message?.payload.text)).toMatch(/## Summary[\s\S]*【F:src\/greet\.js†L\d+(-L\d+)?】/);
-    expect((await findTask(handle.db, task.id))?.status).toBe("succeeded");
+    // The task follows its attempts right after the attempt's own row.
+    await waitFor(async () => (await findTask(handle.db, task.id))?.status === "succeeded", 5_000, "the task to follow");
     expect(attempt.inputTokens).toBeGreaterThan(0);
   });
 
@@ -142,7 +143,7 @@ describe.each(dbKinds)("runner on %s", (kind) => {
     const events = await listAttemptEvents(handle.db, attempt.id);
     expect(events.some((e) => e.type === "log" && String(e.payload.text).includes("step 1"))).toBe(true);
     expect(events.some((e) => e.type === "log" && String(e.payload.text).includes("step 40"))).toBe(false);
-    expect((await findTask(handle.db, task.id))?.status).toBe("cancelled");
+    await waitFor(async () => (await findTask(handle.db, task.id))?.status === "cancelled", 5_000, "the task to follow");
   });
 
   it("fails an attempt with a clear message when the model server errors", async () => {
