@@ -70,7 +70,9 @@ describe.each<ApiMode>(["responses", "chat"])("runAgent over the %s API", (apiMo
     expect(result.usage.outputTokens).toBeGreaterThan(0);
 
     const types = events.map((e) => e.type);
-    expect(types.filter((t) => t === "plan")).toHaveLength(2);
+    const plans = events.flatMap((e) => (e.type === "plan" ? [e.plan] : []));
+    expect(plans).toHaveLength(3);
+    expect(plans.at(-1)?.every((p) => p.status === "completed")).toBe(true);
     expect(events.find((e) => e.type === "patch")).toEqual({ type: "patch", changed: [{ path: "src/greet.js", kind: "update" }], failures: [] });
     const testOutput = events.filter((e) => e.type === "output" && e.chunkId === "c2").map((e) => (e.type === "output" ? e.text : ""));
     expect(testOutput.join("")).toBe("all tests passed\n");
