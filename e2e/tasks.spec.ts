@@ -154,3 +154,27 @@ test("the event stream API: strictly increasing ids, resume after Last-Event-ID"
   expect(resumed.slice(0, 5)).toEqual(all.slice(5, 10));
   expect(resumed).not.toContain(all[4]);
 });
+
+test("bad input gets a clear JSON error and creates nothing", async ({ page }) => {
+  await signIn(page, "alice");
+  const post = (data: string) => page.request.post("/api/tasks", { data: Buffer.from(data), headers: { "content-type": "application/json" } });
+  const cases: [string, number, RegExp][] = [
+    ["{not json", 400, /not valid JSON/],
+    [JSON.stringify({ repo: "acme/widgets", branch: "main", mode: "code", prompt: "x", attempts: 5 }), 400, /attempts/],
+    [JSON.stringify({ repo: "no-slash", branch: "main", mode: "code", prompt: "x" }), 400, /repo: must look like owner\/name/],
+    [JSON.stringify({ repo: "acme/widgets", branch: "main", mode: "code", prompt: "   " }), 400, /prompt: is empty/],
+    [JSON.stringify({ repo: "bobcorp/secret-plans", branch: "main", mode: "code", prompt: "x" }), 404, /not among the repositories/],
+    [JSON.stringify({ repo: "acme/widgets", branch: "main", mode: "code", prompt: "x".repeat(300_000) }), 413, /too large/],
+  ];
+  for (const [body, status, message] of cases) {
+    const res = await post(body);
+    expect(res.status(), body.slice(0, 60)).toBe(status);
+    const json = await res.json();
+    expect(json.error.message).toMatch(message);
+    expect(JSON.stringify(json)).not.toMatch(/at .*\.ts:\d+|stack/);
+  }
+  const list = await (await page.request.get("/api/tasks?q=x&tab=current")).json();
+  expect(list.tasks.filter((t: { title: string }) => t.title === "x")).toEqual([]);
+  expect((await page.request.get("/api/tasks?cursor=garbage")).status()).toBe(400);
+  expect((await page.request.get("/api/tasks?status=exploded")).status()).toBe(400);
+});

@@ -35,9 +35,30 @@ export function parseQuery<T>(req: Request, schema: ZodType<T>): T {
 
 const MAX_JSON_BYTES = 256 * 1024;
 
+const tooLarge = () => new AppError("too_large", "The request body is too large.", 413);
+
+/** Reads the body, refusing (without buffering it) anything over the cap. */
+async function readCapped(req: Request, cap: number): Promise<string> {
+  if (Number(req.headers.get("content-length") ?? 0) > cap) throw tooLarge();
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > cap) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export async function parseJson<T>(req: Request, schema: ZodType<T>): Promise<T> {
-  const text = await req.text();
-  if (text.length > MAX_JSON_BYTES) throw new AppError("too_large", "The request body is too large.", 413);
+  const text = await readCapped(req, MAX_JSON_BYTES);
   let data: unknown;
   try {
     data = text ? JSON.parse(text) : {};
