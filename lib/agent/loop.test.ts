@@ -69,7 +69,6 @@ describe.each<ApiMode>(["responses", "chat"])("runAgent over the %s API", (apiMo
     expect(result.usage.inputTokens).toBeGreaterThan(0);
     expect(result.usage.outputTokens).toBeGreaterThan(0);
 
-    const types = events.map((e) => e.type);
     const plans = events.flatMap((e) => (e.type === "plan" ? [e.plan] : []));
     expect(plans).toHaveLength(3);
     expect(plans.at(-1)?.every((p) => p.status === "completed")).toBe(true);
