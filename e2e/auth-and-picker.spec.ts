@@ -86,3 +86,38 @@ test("signing out locks the pages again", async ({ page }) => {
   await expect(page).toHaveURL(/\/signin$/);
   expect((await page.request.get("/api/repos")).status()).toBe(401);
 });
+
+test("without the App installed anywhere, the picker says so and links to installing it", async ({ page }) => {
+  await signIn(page, "carol");
+  await page.getByRole("button", { name: "Choose a repository" }).click();
+  await expect(page.getByText("The GitHub App is not installed on any account you can reach.")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Install the GitHub App" })).toHaveAttribute(
+    "href",
+    "http://127.0.0.1:3101/apps/patchbay-fake/installations/new",
+  );
+});
+
+test("a revoked GitHub token is refreshed silently; when that fails too, the way out is signing in again", async ({ page }) => {
+  await signIn(page, "alice");
+  await fakeGitHub("/_fake/tokens/expire", { login: "alice" });
+  const refreshed = await page.request.get("/api/repos?refresh=1");
+  expect(refreshed.status()).toBe(200);
+  expect((await refreshed.json()).total).toBe(35);
+
+  await fakeGitHub("/_fake/tokens/expire", { login: "alice", refresh_tokens: true });
+  await page.getByRole("button", { name: "Choose a repository" }).click();
+  await page.getByRole("button", { name: "Refresh the repository list" }).click();
+  const res = await page.request.get("/api/repos?refresh=1");
+  expect(res.status()).toBe(401);
+  const body = await res.json();
+  expect(body.error).toMatchObject({ code: "github_auth", action: { label: "Sign in again", href: "/signin?reauth=1" } });
+  expect(JSON.stringify(body)).not.toMatch(/ghu_|ghr_/);
+
+  // Signing in again works and brings the repositories back.
+  await page.goto("/signin?reauth=1");
+  await page.getByRole("button", { name: "Sign in with GitHub" }).click();
+  await page.getByLabel("Username").fill("alice");
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await expect(page.getByRole("heading", { name: "What should we code next?" })).toBeVisible();
+  expect((await page.request.get("/api/repos?refresh=1")).status()).toBe(200);
+});

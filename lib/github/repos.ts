@@ -3,7 +3,7 @@ import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { octokitFor } from "./client";
 import { githubError, installAppAction } from "./errors";
-import { getUserGitHubToken } from "./user-token";
+import { withUserGitHubToken } from "./user-token";
 
 export type RepoSummary = {
   fullName: string;
@@ -24,35 +24,39 @@ const cache = new Map<string, CacheEntry>();
 const inflight = new Map<string, Promise<RepoSummary[]>>();
 
 async function fetchUserRepos(userId: string): Promise<RepoSummary[]> {
-  const octokit = octokitFor(await getUserGitHubToken(userId));
   try {
-    const installations = await octokit.paginate(octokit.rest.apps.listInstallationsForAuthenticatedUser, { per_page: 100 });
-    const repos: RepoSummary[] = [];
-    for (const inst of installations) {
-      const list = await octokit.paginate(octokit.rest.apps.listInstallationReposForAuthenticatedUser, {
-        installation_id: inst.id,
-        per_page: 100,
-      });
-      for (const r of list) {
-        repos.push({
-          fullName: r.full_name,
-          owner: r.owner.login,
-          name: r.name,
-          private: r.private,
-          defaultBranch: r.default_branch ?? "main",
-          installationId: inst.id,
-          htmlUrl: r.html_url,
-          pushedAt: r.pushed_at ?? null,
-        });
-      }
-    }
-    const seen = new Set<string>();
-    return repos
-      .filter((r) => (seen.has(r.fullName) ? false : (seen.add(r.fullName), true)))
-      .sort((a, b) => a.fullName.localeCompare(b.fullName));
+    return await withUserGitHubToken(userId, (token) => listReposWithToken(token));
   } catch (err) {
     throw githubError(err, "listing your repositories");
   }
+}
+
+async function listReposWithToken(token: string): Promise<RepoSummary[]> {
+  const octokit = octokitFor(token);
+  const installations = await octokit.paginate(octokit.rest.apps.listInstallationsForAuthenticatedUser, { per_page: 100 });
+  const repos: RepoSummary[] = [];
+  for (const inst of installations) {
+    const list = await octokit.paginate(octokit.rest.apps.listInstallationReposForAuthenticatedUser, {
+      installation_id: inst.id,
+      per_page: 100,
+    });
+    for (const r of list) {
+      repos.push({
+        fullName: r.full_name,
+        owner: r.owner.login,
+        name: r.name,
+        private: r.private,
+        defaultBranch: r.default_branch ?? "main",
+        installationId: inst.id,
+        htmlUrl: r.html_url,
+        pushedAt: r.pushed_at ?? null,
+      });
+    }
+  }
+  const seen = new Set<string>();
+  return repos
+    .filter((r) => (seen.has(r.fullName) ? false : (seen.add(r.fullName), true)))
+    .sort((a, b) => a.fullName.localeCompare(b.fullName));
 }
 
 /** Repositories the user can reach through the App's installations (all pages), cached briefly per user. */
@@ -84,9 +88,11 @@ export async function requireUserRepo({ userId, fullName }: { userId: string; fu
 
 export async function listRepoBranches({ userId, fullName }: { userId: string; fullName: string }): Promise<BranchSummary[]> {
   const repo = await requireUserRepo({ userId, fullName });
-  const octokit = octokitFor(await getUserGitHubToken(userId));
   try {
-    const branches = await octokit.paginate(octokit.rest.repos.listBranches, { owner: repo.owner, repo: repo.name, per_page: 100 });
+    const branches = await withUserGitHubToken(userId, (token) => {
+      const octokit = octokitFor(token);
+      return octokit.paginate(octokit.rest.repos.listBranches, { owner: repo.owner, repo: repo.name, per_page: 100 });
+    });
     return branches
       .map((b) => ({ name: b.name, isDefault: b.name === repo.defaultBranch, protected: b.protected }))
       .sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name));

@@ -16,12 +16,13 @@ const reauth = () =>
  * The user's GitHub token (a GitHub App user-to-server token). These expire after hours; when the stored one is
  * about to, it is refreshed with the refresh token and the new pair is stored sealed.
  */
-export async function getUserGitHubToken(userId: string): Promise<string> {
+export async function getUserGitHubToken(userId: string, opts: { forceRefresh?: boolean } = {}): Promise<string> {
   const db = await getDb();
   const account = await findAccountOfUser(db, userId, "github");
   if (!account?.accessToken) throw reauth();
   const now = Math.floor(Date.now() / 1000);
-  if (!account.expiresAt || account.expiresAt - 60 > now) return decryptText(account.accessToken);
+  const fresh = !account.expiresAt || account.expiresAt - 60 > now;
+  if (fresh && !opts.forceRefresh) return decryptText(account.accessToken);
   if (!account.refreshToken || (account.refreshTokenExpiresAt && account.refreshTokenExpiresAt < now)) throw reauth();
 
   const env = getEnv();
@@ -46,4 +47,17 @@ export async function getUserGitHubToken(userId: string): Promise<string> {
       typeof body.refresh_token_expires_in === "number" ? now + body.refresh_token_expires_in : account.refreshTokenExpiresAt,
   });
   return body.access_token;
+}
+
+/**
+ * Runs a GitHub call with the user's token; when GitHub says the token is bad (revoked or expired early), the
+ * token is refreshed once and the call retried, so the person only signs in again when the refresh fails too.
+ */
+export async function withUserGitHubToken<T>(userId: string, call: (token: string) => Promise<T>): Promise<T> {
+  try {
+    return await call(await getUserGitHubToken(userId));
+  } catch (err) {
+    if ((err as { status?: number }).status !== 401) throw err;
+    return call(await getUserGitHubToken(userId, { forceRefresh: true }));
+  }
 }
