@@ -36,7 +36,7 @@ test("alice signs in, sees exactly her repositories, filters, and picks a repo a
   await page.keyboard.press("Enter");
   await expect(page.getByRole("button", { name: "Repository: acme/widgets" })).toBeVisible();
 
-  const branch = page.getByLabel("Branch");
+  const branch = page.getByLabel("Branch", { exact: true });
   await expect(branch).toHaveValue("main");
   await expect(branch.locator("option")).toHaveText(["main", "develop"]);
   await branch.selectOption("develop");

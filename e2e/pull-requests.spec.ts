@@ -1,7 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
-import { fakeGitHub, fire, pickWidgets, signIn, taskRow } from "./support/session";
+import { fakeGitHub, fire, openTask, pickWidgets, signIn, taskRow } from "./support/session";
 
-test.describe.configure({ mode: "serial" });
 
 type FakePull = { repo: string; number: number; title: string; state: string; draft: boolean; body: string; head: string; base: string };
 
@@ -15,7 +14,7 @@ async function finishedCodeTask(page: Page, title: string) {
   await fire(page, title);
   const row = taskRow(page, title).first();
   await expect(row).toContainText("+1 −1", { timeout: 60_000 });
-  await row.getByRole("link").click();
+  await openTask(row);
   await expect(page.getByRole("heading", { name: title })).toBeVisible();
   const id = page.url().split("/tasks/")[1];
   return id;
@@ -115,12 +114,12 @@ test("a deleted base branch and a taken branch name are reported clearly", async
   await fakeGitHub("/_fake/repos/acme/widgets/branches", { name: "feature-gone", from: "main" });
   await signIn(page, "alice");
   await pickWidgets(page);
-  await expect(page.getByLabel("Branch").locator("option", { hasText: "feature-gone" })).toHaveCount(1);
-  await page.getByLabel("Branch").selectOption("feature-gone");
+  await expect(page.getByLabel("Branch", { exact: true }).locator("option", { hasText: "feature-gone" })).toHaveCount(1);
+  await page.getByLabel("Branch", { exact: true }).selectOption("feature-gone");
   await fire(page, "Make greet trim the name on a doomed branch");
   const row = taskRow(page, "Make greet trim the name on a doomed branch").first();
   await expect(row).toContainText("+1 −1", { timeout: 60_000 });
-  await row.getByRole("link").click();
+  await openTask(row);
   await fakeGitHub("/_fake/repos/acme/widgets/branches/feature-gone", undefined, "DELETE");
   await page.getByRole("button", { name: "Create PR" }).click();
   await expect(page.getByRole("main").getByRole("alert")).toContainText("feature-gone is gone");

@@ -20,13 +20,17 @@ export function TaskRow({
     <li className="group relative flex items-center gap-3 border-b border-border px-3 py-3 last:border-b-0 hover:bg-surface-2/60" data-testid="task-row" data-task-id={task.id}>
       <span aria-hidden className={`h-2 w-2 shrink-0 rounded-full ${task.unread ? "bg-ring" : "bg-transparent"}`} />
       <div className="min-w-0 flex-1">
-        <Link
-          href={task.optimistic ? "#" : `/tasks/${task.id}`}
-          aria-disabled={task.optimistic}
-          className="block truncate text-sm font-medium text-fg after:absolute after:inset-0 focus-visible:outline-none"
-        >
-          {task.title}
-        </Link>
+        {task.optimistic ? (
+          // Shown while the server creates it: nothing to open yet.
+          <span className="block truncate text-sm font-medium text-muted">{task.title}</span>
+        ) : (
+          <Link
+            href={`/tasks/${task.id}`}
+            className="block truncate text-sm font-medium text-fg after:absolute after:inset-0 focus-visible:outline-none"
+          >
+            {task.title}
+          </Link>
+        )}
         {task.unread && <span className="sr-only">Finished since you last looked.</span>}
         <p className="mt-0.5 truncate text-xs text-muted">
           {timeAgo(task.createdAt)} · {task.repoFullName} · {task.baseBranch} · {task.mode === "ask" ? "Ask" : "Code"}

@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 
 export const FAKE_GITHUB = "http://127.0.0.1:3101";
 
@@ -40,4 +40,11 @@ export async function fire(page: Page, prompt: string, mode: "code" | "ask" = "c
 
 export function taskRow(page: Page, title: string | RegExp) {
   return page.getByTestId("task-row").filter({ has: page.getByRole("link", { name: title, exact: typeof title === "string" }) });
+}
+
+/** Opens a task from its board row, once the row is the created task (not the optimistic placeholder). */
+export async function openTask(row: Locator) {
+  await expect(row).toHaveAttribute("data-task-id", /^[0-9a-f]{8}-[0-9a-f]{4}-/);
+  await row.getByRole("link").click();
+  await expect(row.page()).toHaveURL(/\/tasks\/[0-9a-f-]{36}$/);
 }
