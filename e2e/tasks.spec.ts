@@ -180,5 +180,48 @@ test("bad input gets a clear JSON error and creates nothing", async ({ page }) =
   const list = await (await page.request.get("/api/tasks?q=x&tab=current")).json();
   expect(list.tasks.filter((t: { title: string }) => t.title === "x")).toEqual([]);
   expect((await page.request.get("/api/tasks?cursor=garbage")).status()).toBe(400);
+  const env = (data: unknown, repo = "acme/widgets") => page.request.put(`/api/environments/${repo}`, { data });
+  expect((await env({ envVars: { "1BAD": "x" } })).status()).toBe(400);
+  expect((await env({ envVars: { PATH: "/evil" } })).status()).toBe(400);
+  expect((await env({ internetPolicy: "sometimes" })).status()).toBe(400);
+  expect((await env({}, "bobcorp/secret-plans")).status()).toBe(404);
   expect((await page.request.get("/api/tasks?status=exploded")).status()).toBe(400);
+});
+
+test("an environment: setup script with a secret, variables for the agent, secrets never shown again", async ({ page }) => {
+  await signIn(page, "alice");
+  await pickWidgets(page);
+  await page.getByRole("link", { name: "Environment" }).click();
+  await expect(page.getByRole("heading", { name: /Environment · acme\/widgets/ })).toBeVisible();
+  await page.getByLabel("Setup script").fill('echo "preparing with $DEPLOY_TOKEN"\necho "built in $APP_MODE" > built.txt');
+  await page.getByLabel("Environment variables").fill("APP_MODE=e2e");
+  await page.getByLabel("Secret name").fill("DEPLOY_TOKEN");
+  await page.getByLabel("Secret value").fill("tok-9f8e7d6c");
+  await page.getByRole("button", { name: "Add secret" }).click();
+  await page.getByRole("button", { name: "Save environment" }).click();
+  await expect(page.getByRole("status")).toContainText("Saved");
+  await page.reload();
+  await expect(page.getByRole("list", { name: "Saved secrets" })).toContainText("DEPLOY_TOKEN");
+  await expect(page.getByLabel("Environment variables")).toHaveValue("APP_MODE=e2e");
+  const api = await (await page.request.get("/api/environments/acme/widgets")).text();
+  expect(api).not.toContain("tok-9f8e7d6c");
+
+  await page.getByRole("link", { name: "← Tasks" }).click();
+  await fire(page, "[scenario:env] show me your environment");
+  await openTask(taskRow(page, "show me your environment").first());
+  await page.getByRole("tab", { name: "Logs" }).click();
+  const log = page.getByRole("log", { name: "Work log" });
+  await expect(log.getByText("preparing with ***")).toBeVisible({ timeout: 60_000 });
+  await expect(log.getByText("APP_MODE=e2e")).toBeVisible();
+  await expect(log.getByText("built in e2e")).toBeVisible();
+  await expect(log).not.toContainText("tok-9f8e7d6c");
+  await expect(log).not.toContainText("DEPLOY_TOKEN=");
+
+  // Leave the environment empty again for the other tests.
+  await page.goto("/environments/acme/widgets");
+  await page.getByLabel("Setup script").fill("");
+  await page.getByLabel("Environment variables").fill("");
+  await page.getByRole("button", { name: "Remove secret DEPLOY_TOKEN" }).click();
+  await page.getByRole("button", { name: "Save environment" }).click();
+  await expect(page.getByRole("status")).toContainText("Saved");
 });

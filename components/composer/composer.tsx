@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { ErrorNote, type ClientError } from "@/components/ui/error-note";
@@ -91,6 +92,15 @@ export function Composer({ onSubmit }: { onSubmit?: (task: ComposerSubmit) => Pr
       <div className="mt-2 flex flex-wrap items-center gap-2">
         <RepoPicker value={repo} onChange={chooseRepo} />
         <BranchPicker repo={repo} value={branch} onChange={setBranch} />
+        {repo && (
+          <Link
+            href={`/environments/${repo.fullName}`}
+            className="inline-flex h-8 items-center rounded-lg px-2 text-xs text-muted hover:bg-surface-2 hover:text-fg"
+            title="Setup script, variables, secrets and internet access for this repository"
+          >
+            Environment
+          </Link>
+        )}
         <label htmlFor={attemptsId} className="sr-only">
           Attempts
         </label>

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import type { DbHandle } from "@/db";
 import { listAttemptEvents } from "@/db/queries/events";
 import type { JobRow } from "@/db/queries/jobs";
+import { findEnvironment, type EnvironmentRow } from "@/db/queries/environments";
 import { findAttempt, findTask, listTurns, refreshTaskStatus, updateAttempt } from "@/db/queries/tasks";
 import type { AttemptStatus } from "@/db/schema";
 import { runAgent } from "@/lib/agent/loop";
@@ -13,8 +14,9 @@ import { createModelClient } from "@/lib/agent/model";
 import type { PatchFs, ShellExecutor } from "@/lib/agent/types";
 import { createWorkspaceFs } from "@/lib/agent/workspace-fs";
 import { AppError } from "@/lib/errors";
+import { readSecrets } from "@/lib/environments/environments";
 import { AttemptEventWriter } from "@/lib/events/writer";
-import { checkSandboxAvailable, createBwrapSandbox, ensureSandboxUser, type Sandbox } from "@/lib/sandbox";
+import { checkSandboxAvailable, createBwrapSandbox, ensureSandboxUser, type Sandbox, type SandboxOptions } from "@/lib/sandbox";
 import { isRoot } from "@/lib/sandbox/host-user";
 import { recordAgentEvent } from "./agent-events";
 import type { RunnerConfig } from "./config";
@@ -101,6 +103,64 @@ function ownedPatchFs(inner: PatchFs, root: string, user: { uid: number; gid: nu
   };
 }
 
+/** Replaces every secret value in text that is about to be logged. */
+function redactValues(text: string, secrets: string[]): string {
+  let out = text;
+  for (const value of secrets) if (value.length >= 4) out = out.split(value).join("***");
+  return out;
+}
+
+/**
+ * The environment's setup script, in its own sandbox: the checkout writable (dependencies land in it), the
+ * network on (package registries), the variables and the secrets in its environment. Its shell ends with it: an
+ * `export` does not reach the agent, and neither do the secrets. Output is logged with secret values masked.
+ */
+async function runSetupScript(opts: {
+  environment: EnvironmentRow;
+  sandboxBase: Omit<SandboxOptions, "mode" | "network" | "env">;
+  events: AttemptEventWriter;
+  signal: AbortSignal;
+}) {
+  const { environment, events } = opts;
+  const secrets = readSecrets(environment);
+  const secretValues = Object.values(secrets).sort((a, b) => b.length - a.length);
+  const box = await createBwrapSandbox({
+    ...opts.sandboxBase,
+    mode: "rw",
+    network: "on",
+    env: { ...environment.envVars, ...secrets },
+  });
+  const chunkId = "setup-script";
+  try {
+    await events.append("command", { phase: "start", commandId: chunkId, chunkId, argv: ["bash", "setup.sh"], cwd: "." });
+    const result = await box.exec({
+      argv: ["bash", "-e", "-c", environment.setupScript],
+      timeoutMs: environment.setupTimeoutSeconds * 1000,
+      signal: opts.signal,
+      onOutput: (stream, text) =>
+        void events.append("log", { commandId: chunkId, chunkId, stream, text: redactValues(text, secretValues) }, { coalesce: true }),
+    });
+    await events.append("command", {
+      phase: "end",
+      commandId: chunkId,
+      chunkId,
+      exitCode: result.exitCode,
+      durationMs: result.durationMs,
+      timedOut: result.timedOut,
+      truncated: result.truncated,
+    });
+    if (result.cancelled) throw new AttemptFailure("cancelled", "Stopped during setup.");
+    if (result.timedOut) {
+      throw new AttemptFailure("setup_timed_out", `The setup script ran longer than ${environment.setupTimeoutSeconds} seconds.`);
+    }
+    if (result.exitCode !== 0) {
+      throw new AttemptFailure("setup_failed", `The setup script failed (exit ${result.exitCode}). See its output in the log.`);
+    }
+  } finally {
+    await box.destroy().catch(() => undefined);
+  }
+}
+
 /** The final message of every earlier turn of this attempt, for a follow-up to continue from. */
 async function priorTurns(handle: DbHandle, taskId: string, attemptId: string, turn: number) {
   const [turns, events] = await Promise.all([listTurns(handle.db, taskId), listAttemptEvents(handle.db, attemptId)]);
@@ -108,7 +168,7 @@ async function priorTurns(handle: DbHandle, taskId: string, attemptId: string, t
   let commands = 0;
   for (const e of events) {
     if (e.type === "message" && typeof e.payload.text === "string") finals.set(e.turn, e.payload.text);
-    if (e.type === "command" && e.payload.phase === "start") commands++;
+    if (e.type === "command" && e.payload.phase === "start" && /^c\d+$/.test(String(e.payload.chunkId))) commands++;
   }
   const prior = turns.filter((t) => t.seq < turn).map((t) => ({ prompt: t.prompt, finalMessage: finals.get(t.seq) ?? "" }));
   const current = turns.find((t) => t.seq === turn);
@@ -152,6 +212,16 @@ export async function runAttemptJob(opts: {
 
     const ws = attemptWorkspace(config.dataDir, attempt.id);
     const sandboxUser = isRoot() ? await ensureSandboxUser() : null;
+    const environment = await findEnvironment(db, task.ownerId, task.repoFullName);
+    const sandboxBase = {
+      workspaceDir: ws.tree,
+      limits: config.sandbox.limits,
+      bwrapPath: config.sandbox.bwrapPath,
+      hostUser: sandboxUser ?? undefined,
+      scratchParentDir: path.join(config.dataDir, "scratch"),
+      extraReadOnlyBinds: [{ hostPath: ws.gitDir, sandboxPath: "/workspace-git" }],
+    };
+    await fs.mkdir(sandboxBase.scratchParentDir, { recursive: true, mode: 0o711 });
     let baseCommit = attempt.baseCommit;
     if (job.turn === 0 || !(await exists(ws.tree))) {
       if (job.turn > 0) throw new AttemptFailure("workspace_gone", "This attempt's workspace was removed; start a new task.");
@@ -173,19 +243,20 @@ export async function runAttemptJob(opts: {
         stream: "system",
         text: `Checked out ${task.repoFullName}@${task.baseBranch} (${baseCommit.slice(0, 7)}) in ${Date.now() - started} ms\n`,
       });
+      if (environment?.setupScript.trim()) {
+        await setStatus("setup");
+        await runSetupScript({ environment, sandboxBase, events, signal: opts.signal });
+      }
     }
     if (opts.signal.aborted) throw new AttemptFailure("cancelled", "Stopped.");
 
-    await fs.mkdir(path.join(config.dataDir, "scratch"), { recursive: true, mode: 0o711 });
+    // The agent gets the environment's variables but never its secrets, and the network only if the
+    // environment turns it on.
     sandbox = await createBwrapSandbox({
-      workspaceDir: ws.tree,
+      ...sandboxBase,
       mode: task.mode === "code" ? "rw" : "ro",
-      network: "off",
-      limits: config.sandbox.limits,
-      bwrapPath: config.sandbox.bwrapPath,
-      hostUser: sandboxUser ?? undefined,
-      scratchParentDir: path.join(config.dataDir, "scratch"),
-      extraReadOnlyBinds: [{ hostPath: ws.gitDir, sandboxPath: "/workspace-git" }],
+      network: environment?.internetPolicy === "on" ? "on" : "off",
+      env: environment?.envVars ?? {},
     });
     const box = sandbox;
     const exec: ShellExecutor = (req) => box.exec(req);
