@@ -487,7 +487,6 @@ function CommandHeader({
       <button
         type="button"
         aria-expanded={!collapsed}
-        aria-label={`${collapsed ? "Expand" : "Collapse"} output of ${title}`}
         title={block.cwd ? `in ${block.cwd}` : undefined}
         onClick={() => onToggle(block.chunkId)}
         className="flex w-full items-start gap-2 rounded-[inherit] px-2.5 py-1.5 text-left hover:bg-surface-2 focus-visible:outline-offset-[-2px]"

@@ -104,7 +104,8 @@ function SectionLabel({ children }: { children: ReactNode }) {
 }
 
 export function CitationButton({ citation, onCitation }: { citation: Citation; onCitation: (c: Citation) => void }) {
-  const description = citationDescription(citation);
+  // The accessible name starts with the visible text (WCAG 2.5.3, label in name), then says what it opens.
+  const description = `${citationLabel(citation)}: ${citationDescription(citation)}`;
   return (
     <button
       type="button"
