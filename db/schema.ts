@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { TaskEventType } from "../lib/events/event-types";
 import {
   bigint,
   bigserial,
@@ -183,17 +184,7 @@ export const turns = pgTable(
   (t) => [uniqueIndex("turns_task_seq_idx").on(t.taskId, t.seq)],
 );
 
-export type TaskEventType =
-  | "status"
-  | "log"
-  | "command"
-  | "message"
-  | "message_delta"
-  | "plan"
-  | "patch"
-  | "diff"
-  | "usage"
-  | "error";
+export type { TaskEventType };
 
 export const taskEvents = pgTable(
   "task_events",

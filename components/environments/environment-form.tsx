@@ -6,17 +6,9 @@ import { Button } from "@/components/ui/button";
 import { ErrorNote, type ClientError } from "@/components/ui/error-note";
 import { asClientError, fetchJson } from "@/components/ui/fetch-json";
 import { Spinner } from "@/components/ui/spinner";
+import type { EnvironmentView } from "@/lib/environments/schemas";
 import { formatEnvLines, parseEnvLines } from "./env-lines";
 
-type EnvironmentView = {
-  repoFullName: string;
-  setupScript: string;
-  envVars: Record<string, string>;
-  secretNames: string[];
-  internetPolicy: "off" | "on";
-  setupTimeoutSeconds: number;
-  updatedAt: string | null;
-};
 
 export function EnvironmentForm({ repoFullName }: { repoFullName: string }) {
   const url = `/api/environments/${repoFullName}`;

@@ -1,16 +1,8 @@
-/** One row of `task_events` as the task page receives it over SSE. */
-export type TaskEventType =
-  | "status"
-  | "log"
-  | "command"
-  | "message"
-  | "message_delta"
-  | "plan"
-  | "patch"
-  | "diff"
-  | "usage"
-  | "error";
+import type { TaskEventType } from "@/lib/events/event-types";
 
+export type { TaskEventType };
+
+/** One row of `task_events` as the task page receives it over SSE. */
 export type TaskEventDTO = {
   id: number;
   attemptId: string;

@@ -3,18 +3,8 @@ import { getDb } from "@/db";
 import { findEnvironment, upsertEnvironment, type EnvironmentRow } from "@/db/queries/environments";
 import { decryptText, encryptText } from "@/lib/crypto";
 import { requireUserRepo } from "@/lib/github/repos";
-import type { EnvironmentInput } from "./schemas";
+import type { EnvironmentInput, EnvironmentView } from "./schemas";
 
-/** What the settings page shows: everything but secret values (write-only once saved). */
-export type EnvironmentView = {
-  repoFullName: string;
-  setupScript: string;
-  envVars: Record<string, string>;
-  secretNames: string[];
-  internetPolicy: "off" | "on";
-  setupTimeoutSeconds: number;
-  updatedAt: string | null;
-};
 
 export function readSecrets(row: Pick<EnvironmentRow, "secretsEncrypted">): Record<string, string> {
   if (!row.secretsEncrypted) return {};

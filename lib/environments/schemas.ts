@@ -16,3 +16,14 @@ export const environmentInput = z.object({
   setupTimeoutSeconds: z.number().int().min(10).max(3600).default(1200),
 });
 export type EnvironmentInput = z.infer<typeof environmentInput>;
+
+/** What the settings page shows: everything but secret values (write-only once saved). */
+export type EnvironmentView = {
+  repoFullName: string;
+  setupScript: string;
+  envVars: Record<string, string>;
+  secretNames: string[];
+  internetPolicy: "off" | "on";
+  setupTimeoutSeconds: number;
+  updatedAt: string | null;
+};

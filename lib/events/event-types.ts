@@ -1,0 +1,12 @@
+/** The kinds of task_events rows (DESIGN.md §2). Types only: shared by the schema, the server and the browser. */
+export type TaskEventType =
+  | "status"
+  | "log"
+  | "command"
+  | "message"
+  | "message_delta"
+  | "plan"
+  | "patch"
+  | "diff"
+  | "usage"
+  | "error";
