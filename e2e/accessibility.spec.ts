@@ -29,6 +29,10 @@ for (const theme of ["light", "dark"] as const) {
     await page.getByRole("tab", { name: "Logs" }).click();
     await expect(page.getByRole("log", { name: "Work log" })).toBeVisible();
     expect(await violations(page)).toEqual([]);
+    // Tabs follow the arrow keys.
+    await page.keyboard.press("ArrowLeft");
+    await expect(page.getByRole("tab", { name: "Diff" })).toHaveAttribute("aria-selected", "true");
+    await expect(page.getByRole("tab", { name: "Diff" })).toBeFocused();
 
     await page.goto("/environments/acme/widgets");
     await expect(page.getByLabel("Setup script")).toBeVisible();

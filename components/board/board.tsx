@@ -7,6 +7,7 @@ import { Button } from "@/components/ui/button";
 import { ErrorNote } from "@/components/ui/error-note";
 import { asClientError, fetchJson } from "@/components/ui/fetch-json";
 import { Spinner } from "@/components/ui/spinner";
+import { onTablistKeyDown } from "@/components/ui/tablist-keys";
 import { TaskRow } from "./task-row";
 import type { BoardPage, BoardTask } from "./types";
 
@@ -110,13 +111,14 @@ export function Board() {
       </div>
       <section className="mx-auto mt-10 max-w-3xl" aria-label="Tasks">
         <div className="flex flex-wrap items-center gap-2 border-b border-border">
-          <div role="tablist" aria-label="Task lists" className="flex">
+          <div role="tablist" aria-label="Task lists" className="flex" onKeyDown={onTablistKeyDown}>
             {(["current", "archive"] as const).map((t) => (
               <button
                 key={t}
                 role="tab"
                 type="button"
                 aria-selected={tab === t}
+                tabIndex={tab === t ? 0 : -1}
                 onClick={() => setTab(t)}
                 className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium ${tab === t ? "border-fg text-fg" : "border-transparent text-muted hover:text-fg"}`}
               >

@@ -92,15 +92,6 @@ export function Composer({ onSubmit }: { onSubmit?: (task: ComposerSubmit) => Pr
       <div className="mt-2 flex flex-wrap items-center gap-2">
         <RepoPicker value={repo} onChange={chooseRepo} />
         <BranchPicker repo={repo} value={branch} onChange={setBranch} />
-        {repo && (
-          <Link
-            href={`/environments/${repo.fullName}`}
-            className="inline-flex h-8 items-center rounded-lg px-2 text-xs text-muted hover:bg-surface-2 hover:text-fg"
-            title="Setup script, variables, secrets and internet access for this repository"
-          >
-            Environment
-          </Link>
-        )}
         <label htmlFor={attemptsId} className="sr-only">
           Attempts
         </label>
@@ -117,6 +108,15 @@ export function Composer({ onSubmit }: { onSubmit?: (task: ComposerSubmit) => Pr
             </option>
           ))}
         </select>
+        {repo && (
+          <Link
+            href={`/environments/${repo.fullName}`}
+            className="inline-flex h-8 items-center rounded-lg px-2 text-xs text-muted hover:bg-surface-2 hover:text-fg"
+            title="Setup script, variables, secrets and internet access for this repository"
+          >
+            Environment
+          </Link>
+        )}
         <div className="ml-auto flex items-center gap-2">
           <span className="hidden text-xs text-muted md:inline">Ctrl+Enter to code</span>
           <Button onClick={() => void submit("ask")} aria-label="Ask: answer a question without changing code">

@@ -11,6 +11,7 @@ import { Button } from "@/components/ui/button";
 import { fetchJson } from "@/components/ui/fetch-json";
 import { DiffCounts, StatusBadge } from "@/components/ui/status-badge";
 import { Spinner } from "@/components/ui/spinner";
+import { onTablistKeyDown } from "@/components/ui/tablist-keys";
 import { duration } from "@/components/ui/time";
 import { FilePeek } from "./file-peek";
 import { FollowUpBox } from "./follow-up-box";
@@ -194,13 +195,14 @@ export function TaskView({ initial }: { initial: TaskDetailDTO }) {
 
         <section aria-label="Attempt output" className="min-w-0">
           {attempts.length > 1 && (
-            <div role="tablist" aria-label="Attempts" className="mb-2 flex flex-wrap gap-2">
+            <div role="tablist" aria-label="Attempts" className="mb-2 flex flex-wrap gap-2" onKeyDown={onTablistKeyDown}>
               {attempts.map((a) => (
                 <button
                   key={a.id}
                   role="tab"
                   type="button"
                   aria-selected={a.id === attempt?.id}
+                  tabIndex={a.id === attempt?.id ? 0 : -1}
                   onClick={() => setSelected(a.id)}
                   className={`flex items-center gap-2 rounded-lg border px-2.5 py-1.5 text-left text-xs ${a.id === attempt?.id ? "border-fg bg-surface" : "border-border hover:bg-surface-2"}`}
                 >
@@ -218,13 +220,14 @@ export function TaskView({ initial }: { initial: TaskDetailDTO }) {
             </div>
           )}
           <div className="mb-2 flex items-center justify-between">
-            <div role="tablist" aria-label="Output" className="flex rounded-lg border border-border p-0.5">
+            <div role="tablist" aria-label="Output" className="flex rounded-lg border border-border p-0.5" onKeyDown={onTablistKeyDown}>
               {(["diff", "logs"] as const).map((p) => (
                 <button
                   key={p}
                   role="tab"
                   type="button"
                   aria-selected={pane === p}
+                  tabIndex={pane === p ? 0 : -1}
                   onClick={() => {
                     setPane(p);
                     setPeek(null);
