@@ -1,5 +1,6 @@
 import "server-only";
-import { execFile } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
+import { runHostCommand } from "@/lib/sandbox/host-command";
 
 export class GitError extends Error {
   constructor(
@@ -21,6 +22,10 @@ export type GitOptions = {
   env?: Record<string, string>;
   timeoutMs?: number;
   input?: string;
+  /** Piped to git's stdin (e.g. a pack for index-pack). */
+  stdinStream?: Readable;
+  /** git's raw stdout goes here (binary output such as a pack); the promise then resolves with "". */
+  stdoutSink?: Writable;
   maxBuffer?: number;
 };
 
@@ -57,19 +62,20 @@ export function git(args: string[], opts: GitOptions = {}): Promise<string> {
     ...(opts.workTree ? { GIT_WORK_TREE: opts.workTree } : {}),
     ...opts.env,
   } as unknown as NodeJS.ProcessEnv;
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      "git",
-      ["--no-pager", "-c", "core.quotePath=false", ...args],
-      { cwd: opts.cwd, env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: opts.maxBuffer ?? 64 * 1024 * 1024, encoding: "utf8" },
-      (err, stdout, stderr) => {
-        if (err) {
-          const code = typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code as number) : null;
-          reject(new GitError(`git ${args[0]} failed: ${redact(stderr.trim().split("\n").slice(-3).join(" ")) || err.message}`, redact(stderr), code));
-        } else resolve(stdout);
-      },
-    );
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  return runHostCommand("git", ["--no-pager", "-c", "core.quotePath=false", ...args], {
+    cwd: opts.cwd,
+    env,
+    timeoutMs: opts.timeoutMs ?? 120_000,
+    maxBuffer: opts.maxBuffer ?? 64 * 1024 * 1024,
+    input: opts.input,
+    stdinStream: opts.stdinStream,
+    stdoutSink: opts.stdoutSink,
+  }).then((result) => {
+    if (result.code === 0) return result.stdout;
+    const why = result.timedOut ? "timed out" : result.overflow ? "printed too much" : "";
+    const stderr = redact(result.stderr);
+    const last = stderr.trim().split("\n").slice(-3).join(" ");
+    throw new GitError(`git ${args[0]} failed: ${last || why || `exit ${result.code ?? result.signal}`}`, stderr, result.timedOut ? null : result.code);
   });
 }
 

@@ -130,7 +130,12 @@ export type BwrapArgsInput = {
   statusFd?: number;
   /** Pass --disable-userns (default true; false for bubblewrap < 0.8.0). */
   disableUserns?: boolean;
+  /** Size of the sandbox's /dev/shm (a tmpfs of its own, so shared memory cannot fill the host's RAM). */
+  shmBytes?: number;
 };
+
+/** Default size of the sandbox's /dev/shm. */
+export const DEFAULT_SHM_BYTES = 64 * 1024 * 1024;
 
 /** The bwrap argument list (without the bwrap binary itself). */
 export function buildBwrapArgs(input: BwrapArgsInput): string[] {
@@ -164,6 +169,7 @@ export function buildBwrapArgs(input: BwrapArgsInput): string[] {
     "--symlink", "usr/lib64", "/lib64",
     "--proc", "/proc",
     "--dev", "/dev",
+    "--perms", "1777", "--size", String(input.shmBytes ?? DEFAULT_SHM_BYTES), "--tmpfs", "/dev/shm",
     "--bind", input.hostTmpDir, "/tmp",
     "--dir", "/var",
     "--symlink", "../tmp", "/var/tmp",
@@ -182,6 +188,39 @@ export function buildBwrapArgs(input: BwrapArgsInput): string[] {
   if (input.statusFd !== undefined) a.push("--json-status-fd", String(input.statusFd));
   a.push("--", ...input.command);
   return a;
+}
+
+/**
+ * Splits a bwrap argument list into its options (sent through `--args <fd>`, so that no variable value, path or
+ * secret shows in /proc/<pid>/cmdline, which every host user can read) and the command (which stays on the
+ * command line: bubblewrap reads only options from the fd).
+ */
+export function splitBwrapArgs(args: string[]): { options: string[]; command: string[] } {
+  const end = args.indexOf("--");
+  if (end < 0) throw new SandboxUsageError("bwrap arguments without a command");
+  return { options: args.slice(0, end), command: args.slice(end + 1) };
+}
+
+/** The child's fd from which bwrap reads its NUL-separated options (`--args`). */
+export const ARGS_FD = 4;
+
+/**
+ * Host-side launcher, run as the server's user right before setpriv/bwrap: joins the attempt's control group(s)
+ * (the files come first, up to `--`), closes every descriptor but stdio, bwrap's status fd and its options fd (a
+ * server may have inherited descriptors without close-on-exec from whatever started it; none may reach a
+ * sandbox), then execs the rest. Arguments only, no interpolation.
+ */
+export const LAUNCHER = [
+  "/bin/bash",
+  "-c",
+  'while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do echo "$$" > "$1" || exit 125; shift; done; shift; ' +
+    'for f in /proc/$$/fd/*; do n=${f##*/}; case "$n" in 0|1|2|3|4) ;; *) eval "exec $n>&-" ;; esac; done; ' +
+    'exec "$@"',
+  "patchbay-launch",
+];
+
+export function launcherPrefix(cgroupProcsFiles: string[]): string[] {
+  return [...LAUNCHER, ...cgroupProcsFiles, "--"];
 }
 
 /**

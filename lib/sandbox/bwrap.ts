@@ -9,11 +9,14 @@ import path from "node:path";
 import {
   SANDBOX_HOME,
   PID1_SHELL,
+  ARGS_FD,
   buildBwrapArgs,
   hostToolEnv,
+  launcherPrefix,
   mergeSandboxEnv,
   resolveSandboxCwd,
   setprivPrefix,
+  splitBwrapArgs,
   syntheticEtcFiles,
 } from "./bwrap-args";
 import { SandboxError, SandboxUnavailableError, SandboxUsageError } from "./errors";
@@ -212,8 +215,9 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
     const running = new Set<RunningProcess>();
     let destroyed = false;
     const hostEnv = hostToolEnv();
-    const prefix = setprivPrefix(hostUser);
-    const limitPrefix = prlimitPrefix(limits);
+    const cgroup = opts.cgroup ?? null;
+    const prefix = [...launcherPrefix(cgroup?.procsFiles ?? []), ...setprivPrefix(hostUser)];
+    const limitPrefix = prlimitPrefix(limits, { addressSpace: cgroup === null });
     const etcFileNames = Object.keys(etcFiles);
 
     const sandbox: Sandbox = {
@@ -239,7 +243,10 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
           statusFd: STATUS_FD,
           disableUserns: available.disableUserns,
         });
-        const [file, ...rest] = [...prefix, bwrapPath, ...args];
+        // Options (variables, paths) travel through a pipe, never on a command line.
+        const { options, command } = splitBwrapArgs(args);
+        const [file, ...rest] = [...prefix, bwrapPath, "--args", String(ARGS_FD), "--", ...command];
+        const oomBefore = cgroup ? await cgroup.oomKills() : 0;
         const proc = runProcess({
           file,
           args: rest,
@@ -249,10 +256,13 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
           stdin: req.stdin,
           onOutput: req.onOutput,
           maxOutputBytes: limits.maxOutputBytes,
+          argsData: Buffer.from(options.map((o) => `${o}\0`).join(""), "utf8"),
         });
         running.add(proc);
         try {
-          return await proc.result;
+          const result = await proc.result;
+          if (cgroup && (await cgroup.oomKills()) > oomBefore) result.oomKilled = true;
+          return result;
         } finally {
           running.delete(proc);
         }

@@ -2,7 +2,9 @@ import "server-only";
 
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
+
+import { ARGS_FD } from "./bwrap-args";
 
 import { SandboxError, SandboxUnavailableError } from "./errors";
 import { CappedOutput } from "./output";
@@ -31,6 +33,8 @@ export type RunOptions = {
   stdin?: string;
   onOutput?: (stream: OutputStream, chunk: string) => void;
   maxOutputBytes: number;
+  /** Written to the child's fd ARGS_FD (bwrap's `--args`), then closed. */
+  argsData?: Buffer;
 };
 
 export type RunningProcess = {
@@ -80,8 +84,13 @@ export function runProcess(opts: RunOptions): RunningProcess {
   const child = spawn(opts.file, opts.args, {
     detached: true,
     env: opts.env,
-    stdio: [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe", "pipe"],
+    stdio: [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe", "pipe", opts.argsData ? "pipe" : "ignore"],
   });
+  const argsPipe = child.stdio[ARGS_FD] as Writable | null;
+  if (argsPipe && opts.argsData) {
+    argsPipe.on("error", () => {});
+    argsPipe.end(opts.argsData);
+  }
 
   let exited = false;
   let sandboxPid: number | undefined;

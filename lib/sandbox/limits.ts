@@ -10,6 +10,7 @@ export type ResolvedLimits = {
   cpuSeconds?: number;
   maxProcesses: number;
   maxFileBytes?: number;
+  memoryBytes?: number;
   maxOutputBytes: number;
 };
 
@@ -26,6 +27,7 @@ export function resolveLimits(limits: SandboxLimits | undefined): ResolvedLimits
     cpuSeconds: positiveInt("cpuSeconds", limits?.cpuSeconds),
     maxProcesses: positiveInt("maxProcesses", limits?.maxProcesses) ?? DEFAULT_MAX_PROCESSES,
     maxFileBytes: positiveInt("maxFileBytes", limits?.maxFileBytes),
+    memoryBytes: positiveInt("memoryBytes", limits?.memoryBytes),
     maxOutputBytes: positiveInt("maxOutputBytes", limits?.maxOutputBytes) ?? DEFAULT_MAX_OUTPUT_BYTES,
   };
 }
@@ -38,8 +40,10 @@ export function resolveLimits(limits: SandboxLimits | undefined): ResolvedLimits
  * sandbox's user namespace it counts only this sandbox's processes (verified on Linux 6.x), not every process of
  * the shared host user, so parallel sandboxes do not starve each other.
  */
-export function prlimitPrefix(limits: ResolvedLimits): string[] {
+export function prlimitPrefix(limits: ResolvedLimits, opts: { addressSpace?: boolean } = {}): string[] {
   const args = ["/usr/bin/prlimit", `--nproc=${limits.maxProcesses}`];
+  // Without a control group, memory is bounded per process by its address space.
+  if (opts.addressSpace && limits.memoryBytes !== undefined) args.push(`--as=${limits.memoryBytes}`);
   if (limits.maxFileBytes !== undefined) args.push(`--fsize=${limits.maxFileBytes}`);
   // CPU: SIGXCPU at the soft limit (exit 152 from a shell), SIGKILL one second later.
   if (limits.cpuSeconds !== undefined) args.push(`--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`);

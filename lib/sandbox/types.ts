@@ -1,5 +1,7 @@
 import "server-only";
 
+import type { AttemptCgroup } from "./cgroup";
+
 /**
  * Backend-neutral sandbox interface. bubblewrap is the Linux default (see bwrap.ts); Docker or Kubernetes backends
  * can implement the same `Sandbox` interface later. Inside every backend the checkout is at `SANDBOX_WORKSPACE`.
@@ -15,6 +17,11 @@ export type SandboxLimits = {
   maxProcesses?: number;
   /** RLIMIT_FSIZE: largest file a command may write, in bytes. Unset = no limit. */
   maxFileBytes?: number;
+  /**
+   * Memory, bytes. With a control group (SandboxOptions.cgroup) it bounds the whole attempt there; without one it
+   * becomes RLIMIT_AS of each process (address space, a coarser bound).
+   */
+  memoryBytes?: number;
   /** Output kept per stream (stdout, stderr) per command, in bytes. The rest is read, counted and discarded. Default 1 MiB. */
   maxOutputBytes?: number;
 };
@@ -47,6 +54,11 @@ export type SandboxOptions = {
    * `git clone --shared` checkout points to through .git/objects/info/alternates. Never bind secrets here.
    */
   extraReadOnlyBinds?: Array<{ hostPath: string; sandboxPath: string }>;
+  /**
+   * The attempt's control group: every command joins it before the sandbox starts (memory, processes and CPU
+   * bounded across the attempt). Null or unset: per-process rlimits only.
+   */
+  cgroup?: AttemptCgroup | null;
 };
 
 export type OutputStream = "stdout" | "stderr";
@@ -80,6 +92,8 @@ export type ExecResult = {
   outputBytes: number;
   /** True when any output was discarded. */
   truncated: boolean;
+  /** The kernel killed a process of this command because the attempt reached its memory limit. */
+  oomKilled?: boolean;
 };
 
 export interface Sandbox {
