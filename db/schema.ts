@@ -151,6 +151,8 @@ export const attempts = pgTable(
     status: text("status").$type<AttemptStatus>().notNull().default("queued"),
     baseCommit: text("base_commit"),
     headCommit: text("head_commit"),
+    /** The latest turn's snapshot of the checkout: a commit on base_commit in the attempt's host repository. */
+    snapshotCommit: text("snapshot_commit"),
     branchName: text("branch_name"),
     diff: text("diff"),
     diffStats: jsonb("diff_stats").$type<DiffStats>(),

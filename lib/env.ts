@@ -46,6 +46,13 @@ const schema = z.object({
   ATTEMPT_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(24 * 3600).default(1800),
   WORKSPACE_TTL_HOURS: z.coerce.number().min(1).default(72),
   SANDBOX_BWRAP_PATH: z.string().default("bwrap"),
+  SANDBOX_MEMORY_MB: z.coerce.number().int().min(64).default(4096),
+  SANDBOX_DISK_MB: z.coerce.number().int().min(64).default(4096),
+  SANDBOX_PROCESSES: z.coerce.number().int().min(16).max(65536).default(512),
+  SANDBOX_CPU_SECONDS: z.coerce.number().int().min(1).default(3600),
+  SANDBOX_CPUS: z.coerce.number().positive().max(1024).optional(),
+  SANDBOX_CGROUP: z.enum(["auto", "off"]).default("auto"),
+  SANDBOX_CGROUP_PARENT: z.string().startsWith("/sys/fs/cgroup/", "SANDBOX_CGROUP_PARENT is a directory under /sys/fs/cgroup").optional(),
 });
 
 export type Env = z.infer<typeof schema> & { dataDir: string };

@@ -5,22 +5,14 @@ import { AppError } from "@/lib/errors";
 import type { GitIdentity } from "./naming";
 
 /**
- * Commits an attempt's checkout on the host, never inside the sandbox. The checkout is hostile (the agent wrote
- * it): git runs with our git dir (outside the checkout, read-only to the sandbox), hooks off and no global or
- * system config (lib/runner/git.ts). Staging stores symlinks as links and never follows them, and the commit is
- * made with plumbing (write-tree, commit-tree, update-ref), so no hook, editor or HEAD move is involved.
+ * Commits an attempt's changes in Patchbay's host repository of the attempt, never over its checkout: the tree is
+ * the turn's snapshot (made in a sandbox, verified by index-pack, the very tree the diff was computed from), and
+ * the commit is made with plumbing (commit-tree, update-ref) under Patchbay's config: no hook, editor or worktree
+ * is involved.
  */
 
-function gitOpts(ws: AttemptWorkspace) {
-  return { gitDir: ws.gitDir, workTree: ws.tree, cwd: ws.tree };
-}
-
-/** Stages everything in the checkout (except the `.git` pointer file the sandbox needs) and returns the tree. */
-export async function stageTree(ws: AttemptWorkspace): Promise<string> {
-  const opts = gitOpts(ws);
-  await git(["add", "-A", "--", ".", ":(exclude,top).git"], opts);
-  await git(["rm", "-q", "--cached", "--ignore-unmatch", "--", ".git"], opts).catch(() => undefined);
-  return (await git(["write-tree"], opts)).trim();
+function hostRepo(ws: AttemptWorkspace) {
+  return { gitDir: ws.hostRepo };
 }
 
 function identityEnv(author: GitIdentity, committer: GitIdentity): Record<string, string> {
@@ -40,15 +32,17 @@ export type CommitResult = { commit: string; created: boolean };
  */
 export async function commitAttempt(opts: {
   workspace: AttemptWorkspace;
+  /** The snapshot commit whose tree is committed. */
+  snapshot: string;
   parent: string;
   branch: string;
   message: string;
   author: GitIdentity;
   committer: GitIdentity;
 }): Promise<CommitResult> {
-  const g = gitOpts(opts.workspace);
+  const g = hostRepo(opts.workspace);
   try {
-    const tree = await stageTree(opts.workspace);
+    const tree = (await git(["rev-parse", "--verify", "-q", `${opts.snapshot}^{tree}`], g)).trim();
     const parentTree = (await git(["rev-parse", "--verify", "-q", `${opts.parent}^{tree}`], g)).trim();
     let commit = opts.parent;
     let created = false;
@@ -73,10 +67,10 @@ export async function commitAttempt(opts: {
   }
 }
 
-/** True when `ancestor` is `commit` or one of its ancestors (in the attempt's git dir). */
+/** True when `ancestor` is `commit` or one of its ancestors (in the attempt's host repository). */
 export async function isAncestor(ws: AttemptWorkspace, ancestor: string, commit: string): Promise<boolean> {
   try {
-    await git(["merge-base", "--is-ancestor", ancestor, commit], { gitDir: ws.gitDir });
+    await git(["merge-base", "--is-ancestor", ancestor, commit], hostRepo(ws));
     return true;
   } catch {
     return false;
@@ -84,12 +78,12 @@ export async function isAncestor(ws: AttemptWorkspace, ancestor: string, commit:
 }
 
 /**
- * Whether `commit` merges cleanly into `onto` (both in the attempt's git dir). When not, the paths both sides
+ * Whether `commit` merges cleanly into `onto` (both in the attempt's host repository). When not, the paths both sides
  * changed since their merge base (where the conflicts are). `git merge-tree --write-tree` touches neither the
  * index nor the checkout.
  */
 export async function mergeConflicts(ws: AttemptWorkspace, onto: string, commit: string): Promise<string[] | null> {
-  const g = { gitDir: ws.gitDir };
+  const g = hostRepo(ws);
   try {
     await git(["merge-tree", "--write-tree", "--no-messages", onto, commit], g);
     return null;

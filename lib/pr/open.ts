@@ -74,7 +74,7 @@ function requireCodeTask(task: TaskRow) {
 
 type Prepared = {
   task: TaskRow;
-  attempt: AttemptRow & { baseCommit: string };
+  attempt: AttemptRow & { baseCommit: string; snapshotCommit: string };
   ws: AttemptWorkspace;
   events: AttemptEventLite[];
   author: ReturnType<typeof patchbayIdentity>;
@@ -103,15 +103,15 @@ async function prepare(userId: string, task: TaskRow): Promise<Prepared> {
       409,
     );
   }
-  if (!attempt.diff?.trim() || !attempt.baseCommit) {
+  if (!attempt.diff?.trim() || !attempt.baseCommit || !attempt.snapshotCommit) {
     throw new AppError("no_changes", "This attempt changed no files: there is nothing to put in a pull request.", 409);
   }
   const env = getEnv();
   const ws = attemptWorkspace(env.dataDir, attempt.id);
-  if (!(await exists(ws.gitDir)) || !(await exists(ws.tree))) {
+  if (!(await exists(ws.hostRepo))) {
     throw new AppError(
       "workspace_gone",
-      "This attempt's workspace was cleaned up, so its changes cannot be committed any more. Copy the patch, or start a new task.",
+      "This attempt's saved changes were cleaned up, so they cannot be committed any more. Copy the patch, or start a new task.",
       409,
     );
   }
@@ -124,13 +124,13 @@ async function prepare(userId: string, task: TaskRow): Promise<Prepared> {
   const { owner, repo } = splitRepo(task.repoFullName);
   return {
     task,
-    attempt: { ...attempt, baseCommit: attempt.baseCommit },
+    attempt: { ...attempt, baseCommit: attempt.baseCommit, snapshotCommit: attempt.snapshotCommit },
     ws,
     events,
     author,
     committer,
     octokit: octokitFor(token),
-    target: { gitDir: ws.gitDir, remoteUrl: repoGitUrl(task.repoFullName), token, repoFullName: task.repoFullName },
+    target: { gitDir: ws.hostRepo, remoteUrl: repoGitUrl(task.repoFullName), token, repoFullName: task.repoFullName },
     owner,
     repo,
     taskUrl: taskUrl(task.id),
@@ -271,6 +271,7 @@ export async function createPullRequest({ userId, taskId, draft = false }: { use
     const { branch, parent } = await chooseBranch(p);
     const { commit } = await commitAttempt({
       workspace: p.ws,
+      snapshot: p.attempt.snapshotCommit,
       parent,
       branch,
       message: commitMessage(task.title, allTurnBullets(p.events), p.taskUrl),
@@ -318,6 +319,7 @@ async function updateLocked(userId: string, task: TaskRow): Promise<PullRequestI
   }
   const { commit } = await commitAttempt({
     workspace: p.ws,
+    snapshot: p.attempt.snapshotCommit,
     parent: p.attempt.headCommit,
     branch,
     message: commitMessage(task.title, allTurnBullets(p.events, (t) => t === p.attempt.turn), p.taskUrl),

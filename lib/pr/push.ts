@@ -101,7 +101,7 @@ export async function pushBranch(target: PushTarget, commit: string, branch: str
   }
 }
 
-/** Fetches a branch of GitHub into the attempt's git dir (as refs/patchbay/<name>) and returns its commit. */
+/** Fetches a branch of GitHub into the attempt's host repository (as refs/patchbay/<name>) and returns its commit. */
 export async function fetchBranch(target: PushTarget, branch: string, localName: string): Promise<string> {
   const ref = `refs/patchbay/${localName}`;
   try {

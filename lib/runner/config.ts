@@ -23,9 +23,18 @@ export type RunnerConfig = {
   branchPrefix: string;
   model: ModelClientOptions | null;
   agentLimits: AgentLimits;
-  sandbox: { bwrapPath: string; limits: SandboxLimits };
+  sandbox: {
+    bwrapPath: string;
+    /** Per-command limits (and the per-process fallbacks when there is no cgroup). */
+    limits: SandboxLimits;
+    /** Limits of the whole attempt. */
+    attempt: { memoryBytes: number; diskBytes: number; maxProcesses: number; cpuSeconds: number; cpuCores?: number };
+    cgroup: { mode: "auto" | "off"; parent?: string };
+  };
   github: { tokenFor(repoFullName: string): Promise<string>; remoteUrl(repoFullName: string): string };
 };
+
+const MiB = 1024 * 1024;
 
 export function runnerConfigFromEnv(env: Env = getEnv(), overrides: Partial<RunnerConfig> = {}): RunnerConfig {
   const model: ModelClientOptions | null =
@@ -60,7 +69,20 @@ export function runnerConfigFromEnv(env: Env = getEnv(), overrides: Partial<Runn
     },
     sandbox: {
       bwrapPath: env.SANDBOX_BWRAP_PATH,
-      limits: { maxProcesses: 256, maxFileBytes: 512 * 1024 * 1024, maxOutputBytes: 1024 * 1024 },
+      limits: {
+        maxProcesses: env.SANDBOX_PROCESSES,
+        maxFileBytes: 512 * 1024 * 1024,
+        maxOutputBytes: 1024 * 1024,
+        memoryBytes: env.SANDBOX_MEMORY_MB * MiB,
+      },
+      attempt: {
+        memoryBytes: env.SANDBOX_MEMORY_MB * MiB,
+        diskBytes: env.SANDBOX_DISK_MB * MiB,
+        maxProcesses: env.SANDBOX_PROCESSES,
+        cpuSeconds: env.SANDBOX_CPU_SECONDS,
+        cpuCores: env.SANDBOX_CPUS,
+      },
+      cgroup: { mode: env.SANDBOX_CGROUP, parent: env.SANDBOX_CGROUP_PARENT },
     },
     github: {
       tokenFor: async (repo) => (await getRepoInstallationToken(repo)).token,

@@ -1,23 +1,29 @@
 import "server-only";
 import type { DiffStats } from "@/db/schema";
-import { git } from "./git";
-import type { AttemptWorkspace } from "./workspace";
+import { git, GitError } from "./git";
 
 export const MAX_DIFF_BYTES = 8 * 1024 * 1024;
 
 /**
- * The attempt's changes against its base commit, as a `git apply`-ready binary patch, plus +/- counts. Untracked
- * files count (they are staged in our git dir's index, never committed here).
+ * The attempt's changes: base commit → the turn's snapshot, both in the host repository (objects only: no
+ * checkout, no attributes of the agent's, no external diff or textconv), as a `git apply`-ready binary patch plus
+ * +/- counts. Create PR commits the same tree, so the diff shows exactly what the PR will hold.
  */
-export async function computeDiff(ws: AttemptWorkspace, baseCommit: string): Promise<{ diff: string; stats: DiffStats; truncated: boolean }> {
-  const opts = { gitDir: ws.gitDir, workTree: ws.tree, cwd: ws.tree, maxBuffer: MAX_DIFF_BYTES * 2 };
-  await git(["add", "-A", "--", "."], opts);
-  // The .git pointer file the sandbox needs is ours, not the agent's change.
-  await git(["reset", "-q", "--", ".git"], opts).catch(() => undefined);
-  const numstat = await git(["diff", "--no-ext-diff", "--no-textconv", "--cached", "--numstat", "-z", "--find-renames", baseCommit], opts);
+export async function computeDiff(opts: { hostRepo: string; baseCommit: string; snapshot: string }): Promise<{ diff: string; stats: DiffStats; truncated: boolean }> {
+  const g = { gitDir: opts.hostRepo, maxBuffer: MAX_DIFF_BYTES * 2 };
+  const range = [opts.baseCommit, opts.snapshot];
+  const numstat = await git(["diff", "--no-ext-diff", "--no-textconv", "--numstat", "-z", "--find-renames", ...range], g);
   const stats = parseNumstat(numstat);
-  let diff = await git(["diff", "--no-ext-diff", "--no-textconv", "--cached", "--binary", "--find-renames", baseCommit], opts);
+  let diff: string;
   let truncated = false;
+  try {
+    diff = await git(["diff", "--no-ext-diff", "--no-textconv", "--binary", "--find-renames", ...range], g);
+  } catch (err) {
+    // Larger than we keep: the diff is cut (the PR still gets the whole snapshot).
+    if (!(err instanceof GitError) || err.exitCode !== null) throw err;
+    diff = (await git(["diff", "--no-ext-diff", "--no-textconv", "--stat", ...range], g)) + "\n(The full diff is too large to show.)\n";
+    truncated = true;
+  }
   if (Buffer.byteLength(diff) > MAX_DIFF_BYTES) {
     diff = diff.slice(0, MAX_DIFF_BYTES);
     truncated = true;

@@ -4,13 +4,21 @@ import path from "node:path";
 import { inArray } from "drizzle-orm";
 import type { Db } from "@/db";
 import { attempts } from "@/db/schema";
-import { attemptWorkspace, removeWorkspace } from "./workspace";
+import { attemptWorkspace, removeVolume, removeWorkspace, type AttemptWorkspace } from "./workspace";
+
+async function leftVolume(ws: AttemptWorkspace): Promise<boolean> {
+  return fs.lstat(ws.volume).then(
+    () => true,
+    () => false,
+  );
+}
 
 const ACTIVE = new Set(["queued", "preparing", "setup", "running", "finalizing"]);
 
 /**
- * Removes attempt workspaces nobody needs: their attempt is gone, or finished longer than `ttlMs` ago. The diff
- * stays on the attempt row; only a follow-up on such an attempt is no longer possible. No leaked gigabytes.
+ * Removes attempt workspaces nobody needs: their attempt is gone, or finished longer than `ttlMs` ago (the host
+ * repository with the snapshot goes then; the diff stays on the attempt row, only PRs and follow-ups of it are no
+ * longer possible), and the volume of any turn whose runner died. No leaked gigabytes.
  */
 export async function reapWorkspaces(db: Db, opts: { dataDir: string; ttlMs: number; now?: number }): Promise<number> {
   const root = path.join(opts.dataDir, "work");
@@ -26,10 +34,16 @@ export async function reapWorkspaces(db: Db, opts: { dataDir: string; ttlMs: num
   let removed = 0;
   for (const id of ids) {
     const row = byId.get(id);
+    const ws = attemptWorkspace(opts.dataDir, id);
     const expired = !row || (!ACTIVE.has(row.status) && row.finishedAt !== null && now - row.finishedAt.getTime() > opts.ttlMs);
-    if (!expired) continue;
-    await removeWorkspace(attemptWorkspace(opts.dataDir, id));
-    removed++;
+    if (expired) {
+      await removeWorkspace(ws);
+      removed++;
+    } else if (!ACTIVE.has(row.status) && (await leftVolume(ws))) {
+      // A turn's volume outlives it only when its runner died mid-turn: give the space back now, keep the rest.
+      await removeVolume(ws);
+      removed++;
+    }
   }
   return removed;
 }

@@ -1,12 +1,10 @@
 import "server-only";
-import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import type { DbHandle } from "@/db";
 import { listAttemptEvents } from "@/db/queries/events";
 import type { JobRow } from "@/db/queries/jobs";
-import { findEnvironment, type EnvironmentRow } from "@/db/queries/environments";
+import { findEnvironment } from "@/db/queries/environments";
 import { findAttempt, findTask, listTurns, refreshTaskStatus, updateAttempt } from "@/db/queries/tasks";
 import type { AttemptStatus } from "@/db/schema";
 import { runAgent } from "@/lib/agent/loop";
@@ -14,17 +12,26 @@ import { createModelClient } from "@/lib/agent/model";
 import type { PatchFs, ShellExecutor } from "@/lib/agent/types";
 import { createWorkspaceFs } from "@/lib/agent/workspace-fs";
 import { AppError } from "@/lib/errors";
-import { readSecrets } from "@/lib/environments/environments";
 import { AttemptEventWriter } from "@/lib/events/writer";
 import { checkSandboxAvailable, createBwrapSandbox, ensureSandboxUser, type Sandbox, type SandboxOptions } from "@/lib/sandbox";
+import { runHostCommandOk } from "@/lib/sandbox/host-command";
 import { isRoot } from "@/lib/sandbox/host-user";
 import { recordAgentEvent } from "./agent-events";
+import { acquireAttemptResources, limitMessage, ResourceError, type AttemptResources } from "./attempt-resources";
 import type { RunnerConfig } from "./config";
 import { computeDiff } from "./diff";
-import { attemptWorkspace, createCheckout, resolveCommit, syncMirror, type AttemptWorkspace } from "./workspace";
 import { redact } from "./git";
-
-const run = promisify(execFile);
+import { PhaseFailure, restoreSnapshot, runSetupScript } from "./setup-phase";
+import { SnapshotError, takeSnapshot } from "./snapshot";
+import {
+  attemptWorkspace,
+  createCheckout,
+  ensureHostRepo,
+  resolveCommit,
+  SNAPSHOT_REF,
+  syncMirror,
+  type AttemptWorkspace,
+} from "./workspace";
 
 // A working sandbox stays working: remember a positive check for a minute (it costs ~25 ms a task otherwise).
 const sandboxChecks = new Map<string, number>();
@@ -70,7 +77,7 @@ async function exists(p: string) {
 /** Makes the checkout the sandbox user's, so that commands inside can write it and git sees a repo it owns. */
 async function handToSandboxUser(ws: AttemptWorkspace, user: { uid: number; gid: number } | null) {
   if (!user) return;
-  await run("chown", ["-R", `${user.uid}:${user.gid}`, ws.tree, ws.gitDir]);
+  await runHostCommandOk("chown", ["-R", `${user.uid}:${user.gid}`, ws.tree, ws.gitDir], { timeoutMs: 5 * 60_000 });
   await fs.chmod(ws.root, 0o755);
   // The sandbox user must be able to walk down to the checkout (a data folder under /root, mode 700, cannot).
   for (let dir = path.dirname(ws.root); dir !== path.dirname(dir); dir = path.dirname(dir)) {
@@ -103,64 +110,6 @@ function ownedPatchFs(inner: PatchFs, root: string, user: { uid: number; gid: nu
   };
 }
 
-/** Replaces every secret value in text that is about to be logged. */
-function redactValues(text: string, secrets: string[]): string {
-  let out = text;
-  for (const value of secrets) if (value.length >= 4) out = out.split(value).join("***");
-  return out;
-}
-
-/**
- * The environment's setup script, in its own sandbox: the checkout writable (dependencies land in it), the
- * network on (package registries), the variables and the secrets in its environment. Its shell ends with it: an
- * `export` does not reach the agent, and neither do the secrets. Output is logged with secret values masked.
- */
-async function runSetupScript(opts: {
-  environment: EnvironmentRow;
-  sandboxBase: Omit<SandboxOptions, "mode" | "network" | "env">;
-  events: AttemptEventWriter;
-  signal: AbortSignal;
-}) {
-  const { environment, events } = opts;
-  const secrets = readSecrets(environment);
-  const secretValues = Object.values(secrets).sort((a, b) => b.length - a.length);
-  const box = await createBwrapSandbox({
-    ...opts.sandboxBase,
-    mode: "rw",
-    network: "on",
-    env: { ...environment.envVars, ...secrets },
-  });
-  const chunkId = "setup-script";
-  try {
-    await events.append("command", { phase: "start", commandId: chunkId, chunkId, argv: ["bash", "setup.sh"], cwd: "." });
-    const result = await box.exec({
-      argv: ["bash", "-e", "-c", environment.setupScript],
-      timeoutMs: environment.setupTimeoutSeconds * 1000,
-      signal: opts.signal,
-      onOutput: (stream, text) =>
-        void events.append("log", { commandId: chunkId, chunkId, stream, text: redactValues(text, secretValues) }, { coalesce: true }),
-    });
-    await events.append("command", {
-      phase: "end",
-      commandId: chunkId,
-      chunkId,
-      exitCode: result.exitCode,
-      durationMs: result.durationMs,
-      timedOut: result.timedOut,
-      truncated: result.truncated,
-    });
-    if (result.cancelled) throw new AttemptFailure("cancelled", "Stopped during setup.");
-    if (result.timedOut) {
-      throw new AttemptFailure("setup_timed_out", `The setup script ran longer than ${environment.setupTimeoutSeconds} seconds.`);
-    }
-    if (result.exitCode !== 0) {
-      throw new AttemptFailure("setup_failed", `The setup script failed (exit ${result.exitCode}). See its output in the log.`);
-    }
-  } finally {
-    await box.destroy().catch(() => undefined);
-  }
-}
-
 /** The final message of every earlier turn of this attempt, for a follow-up to continue from. */
 async function priorTurns(handle: DbHandle, taskId: string, attemptId: string, turn: number) {
   const [turns, events] = await Promise.all([listTurns(handle.db, taskId), listAttemptEvents(handle.db, attemptId)]);
@@ -173,6 +122,38 @@ async function priorTurns(handle: DbHandle, taskId: string, attemptId: string, t
   const prior = turns.filter((t) => t.seq < turn).map((t) => ({ prompt: t.prompt, finalMessage: finals.get(t.seq) ?? "" }));
   const current = turns.find((t) => t.seq === turn);
   return { prior, prompt: current?.prompt, firstChunk: commands + 1 };
+}
+
+/** Free space on the attempt's volume below which a command is told the disk is full. */
+const DISK_FULL_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The end of a Code turn: the checkout's snapshot (taken in a sandbox, verified into the host repository), the
+ * diff computed from it, and a note in the log when nested repositories were left out.
+ */
+async function finalizeCode(opts: {
+  db: DbHandle["db"];
+  attemptId: string;
+  ws: AttemptWorkspace;
+  baseCommit: string;
+  sandboxBase: Omit<SandboxOptions, "mode" | "network" | "env">;
+  events: AttemptEventWriter;
+  signal: AbortSignal;
+}) {
+  {
+    const snap = await takeSnapshot({ sandboxBase: opts.sandboxBase, workspace: opts.ws, baseCommit: opts.baseCommit, signal: opts.signal });
+    if (snap.leftOut.length) {
+      const list = snap.leftOut.slice(0, 10).map((p) => `${p}/`).join(", ") + (snap.leftOut.length > 10 ? ` and ${snap.leftOut.length - 10} more` : "");
+      await opts.events.append("log", {
+        chunkId: "finalize",
+        stream: "system",
+        text: `Left out nested git repositories: ${list}. Their files are not in the diff or the pull request (a repository inside the checkout would be recorded as a submodule link).\n`,
+      });
+    }
+    const diff = await computeDiff({ hostRepo: opts.ws.hostRepo, baseCommit: opts.baseCommit, snapshot: snap.commit });
+    await updateAttempt(opts.db, opts.attemptId, { diff: diff.diff, diffStats: diff.stats, snapshotCommit: snap.commit });
+    await opts.events.append("diff", { stats: diff.stats, truncated: diff.truncated, leftOut: snap.leftOut });
+  }
 }
 
 /**
@@ -199,7 +180,16 @@ export async function runAttemptJob(opts: {
   };
 
   let sandbox: Sandbox | null = null;
+  let resources: AttemptResources | null = null;
+  let cpuWatch: NodeJS.Timeout | null = null;
   let finalStatus: AttemptStatus = "failed";
+  // Everything the turn held on this machine goes before its final status is written: a finished attempt has no
+  // process, mount or cgroup left.
+  const releaseAll = async () => {
+    if (cpuWatch) clearInterval(cpuWatch);
+    await sandbox?.destroy().catch(() => undefined);
+    await resources?.release().catch((err) => console.error("could not release an attempt's volume:", (err as Error).message));
+  };
   try {
     if (attempt.cancelRequested) throw new AttemptFailure("cancelled", "Stopped before it started.");
     await setStatus("preparing", { startedAt: attempt.startedAt ?? new Date(), turn: job.turn, errorCode: null, errorMessage: null });
@@ -211,44 +201,61 @@ export async function runAttemptJob(opts: {
     }
 
     const ws = attemptWorkspace(config.dataDir, attempt.id);
+    if (job.turn > 0 && !(await exists(path.join(ws.hostRepo, "HEAD")))) {
+      throw new AttemptFailure("workspace_gone", "This attempt's workspace was removed; start a new task.");
+    }
     const sandboxUser = isRoot() ? await ensureSandboxUser() : null;
     const environment = await findEnvironment(db, task.ownerId, task.repoFullName);
-    const sandboxBase = {
-      workspaceDir: ws.tree,
-      limits: config.sandbox.limits,
-      bwrapPath: config.sandbox.bwrapPath,
-      hostUser: sandboxUser ?? undefined,
-      scratchParentDir: path.join(config.dataDir, "scratch"),
-      extraReadOnlyBinds: [{ hostPath: ws.gitDir, sandboxPath: "/workspace-git" }],
-    };
-    await fs.mkdir(sandboxBase.scratchParentDir, { recursive: true, mode: 0o711 });
-    let baseCommit = attempt.baseCommit;
-    if (job.turn === 0 || !(await exists(ws.tree))) {
-      if (job.turn > 0) throw new AttemptFailure("workspace_gone", "This attempt's workspace was removed; start a new task.");
-      const started = Date.now();
-      const token = await config.github.tokenFor(task.repoFullName);
-      const mirror = await syncMirror({
-        dataDir: config.dataDir,
-        repoFullName: task.repoFullName,
-        remoteUrl: config.github.remoteUrl(task.repoFullName),
-        token,
+    resources = await acquireAttemptResources({ config, workspace: ws, attemptId: attempt.id });
+    const held = resources;
+    for (const note of held.notes) await events.append("log", { chunkId: "setup", stream: "system", text: `Note: ${note}.\n` });
+    const sandboxBase = held.sandboxBase(ws, sandboxUser);
+
+    // The CPU budget holds across every command of the turn: past it, the running command is stopped and the
+    // attempt ends with a clear message.
+    const cpuStop = new AbortController();
+    const signal = AbortSignal.any([opts.signal, cpuStop.signal]);
+    cpuWatch = setInterval(() => {
+      void held.cpuSeconds().then((used) => {
+        if (used !== null && used > held.limits.cpuSeconds && !cpuStop.signal.aborted) cpuStop.abort("cpu_limit");
       });
+    }, 500);
+    cpuWatch.unref();
+    const cpuFailure = () =>
+      cpuStop.signal.aborted && !opts.signal.aborted ? new AttemptFailure("cpu_limit", limitMessage("cpu", held.limits).replace("[patchbay] ", "")) : null;
+
+    // Workspace: a fresh checkout of the base commit in the turn's own volume; a follow-up also gets the previous
+    // turn's snapshot back (after setup, so that setup always starts from the base commit).
+    const started = Date.now();
+    const token = await config.github.tokenFor(task.repoFullName);
+    const mirror = await syncMirror({
+      dataDir: config.dataDir,
+      repoFullName: task.repoFullName,
+      remoteUrl: config.github.remoteUrl(task.repoFullName),
+      token,
+    });
+    let baseCommit = attempt.baseCommit;
+    if (job.turn === 0 || !baseCommit) {
       baseCommit = await resolveCommit(mirror, task.baseBranch);
       if (!baseCommit) throw new AttemptFailure("branch_not_found", `The branch ${task.baseBranch} does not exist in ${task.repoFullName}.`);
-      await createCheckout({ mirror, workspace: ws, commit: baseCommit });
-      await handToSandboxUser(ws, sandboxUser);
-      await updateAttempt(db, attempt.id, { baseCommit, workspacePath: ws.root });
-      await events.append("log", {
-        chunkId: "setup",
-        stream: "system",
-        text: `Checked out ${task.repoFullName}@${task.baseBranch} (${baseCommit.slice(0, 7)}) in ${Date.now() - started} ms\n`,
-      });
-      if (environment?.setupScript.trim()) {
-        await setStatus("setup");
-        await runSetupScript({ environment, sandboxBase, events, signal: opts.signal });
-      }
     }
-    if (opts.signal.aborted) throw new AttemptFailure("cancelled", "Stopped.");
+    await ensureHostRepo({ mirror, workspace: ws });
+    const restore = job.turn > 0 && attempt.snapshotCommit ? SNAPSHOT_REF : undefined;
+    await createCheckout({ mirror, workspace: ws, commit: baseCommit, restore });
+    await fs.mkdir(ws.scratch, { recursive: true, mode: 0o711 });
+    await handToSandboxUser(ws, sandboxUser);
+    await updateAttempt(db, attempt.id, { baseCommit, workspacePath: ws.root });
+    await events.append("log", {
+      chunkId: "setup",
+      stream: "system",
+      text: `Checked out ${task.repoFullName}@${task.baseBranch} (${baseCommit.slice(0, 7)}) in ${Date.now() - started} ms\n`,
+    });
+    if (environment?.setupScript.trim()) {
+      await setStatus("setup");
+      await runSetupScript({ environment, sandboxBase, events, signal });
+    }
+    if (restore) await restoreSnapshot({ sandboxBase, signal });
+    if (signal.aborted) throw cpuFailure() ?? new AttemptFailure("cancelled", "Stopped.");
 
     // The agent gets the environment's variables but never its secrets, and the network only if the
     // environment turns it on.
@@ -259,7 +266,20 @@ export async function runAttemptJob(opts: {
       env: environment?.envVars ?? {},
     });
     const box = sandbox;
-    const exec: ShellExecutor = (req) => box.exec(req);
+    const exec: ShellExecutor = async (req) => {
+      const result = await box.exec({ ...req, signal: req.signal ? AbortSignal.any([req.signal, cpuStop.signal]) : cpuStop.signal });
+      const notes: string[] = [];
+      if (result.oomKilled) notes.push(limitMessage("memory", held.limits));
+      const usage = await held.volume.usage();
+      if (usage && usage.freeBytes < DISK_FULL_BYTES) notes.push(limitMessage("disk", held.limits));
+      if (cpuStop.signal.aborted) notes.push(limitMessage("cpu", held.limits));
+      if (notes.length) {
+        const text = `\n${notes.join("\n")}\n`;
+        req.onOutput?.("stderr", text);
+        result.stderr += text;
+      }
+      return result;
+    };
     const patchFs = task.mode === "code" ? ownedPatchFs(createWorkspaceFs(ws.tree), ws.tree, sandboxUser) : null;
 
     await setStatus("running");
@@ -273,24 +293,25 @@ export async function runAttemptJob(opts: {
       fs: patchFs,
       workspaceDir: ws.tree,
       limits: config.agentLimits,
-      signal: opts.signal,
+      signal,
       emit: (e) => recordAgentEvent(events, e),
       firstChunk: turn.firstChunk,
     });
     await events.flush();
+    await box.destroy();
     const usage = {
       inputTokens: attempt.inputTokens + result.usage.inputTokens,
       outputTokens: attempt.outputTokens + result.usage.outputTokens,
     };
 
-    if (task.mode === "code" && baseCommit) {
+    if (task.mode === "code") {
       await setStatus("finalizing", usage);
-      const diff = await computeDiff(ws, baseCommit);
-      await updateAttempt(db, attempt.id, { diff: diff.diff, diffStats: diff.stats });
-      await events.append("diff", { stats: diff.stats, truncated: diff.truncated });
+      await finalizeCode({ db, attemptId: attempt.id, ws, baseCommit, sandboxBase, events, signal: opts.signal });
     } else {
       await updateAttempt(db, attempt.id, usage);
     }
+    const limitHit = cpuFailure();
+    if (limitHit) throw limitHit;
 
     const reason = opts.stopReason();
     if (result.status === "succeeded") finalStatus = "succeeded";
@@ -304,6 +325,7 @@ export async function runAttemptJob(opts: {
         : finalStatus === "failed"
           ? (result.error ?? { code: "agent_failed", message: "The agent stopped without finishing." })
           : null;
+    await releaseAll();
     await setStatus(finalStatus, {
       summary: result.finalMessage || attempt.summary,
       errorCode: error?.code ?? null,
@@ -316,13 +338,14 @@ export async function runAttemptJob(opts: {
     const failure =
       err instanceof AttemptFailure
         ? err
-        : err instanceof AppError
+        : err instanceof AppError || err instanceof PhaseFailure || err instanceof SnapshotError || err instanceof ResourceError
           ? new AttemptFailure(err.code, err.message)
           : new AttemptFailure("internal", `The runner hit an unexpected error: ${redact((err as Error)?.message ?? String(err)).slice(0, 300)}`);
-    if (!(err instanceof AttemptFailure) && !(err instanceof AppError)) console.error("attempt failed:", err);
+    if (failure.code === "internal") console.error("attempt failed:", err);
     finalStatus = reason ? statusForStop(reason) : failure.code === "cancelled" ? "cancelled" : "failed";
     const error = reason === "shutdown" || reason === "lease_lost" ? stopError(reason) : failure;
     await events.flush();
+    await releaseAll();
     if (finalStatus === "failed") await events.append("error", { code: error.code, message: error.message });
     await setStatus(finalStatus, {
       errorCode: finalStatus === "failed" ? error.code : null,
@@ -330,7 +353,7 @@ export async function runAttemptJob(opts: {
       finishedAt: new Date(),
     }).catch((e) => console.error("could not record the attempt's end:", e));
   } finally {
-    await sandbox?.destroy().catch(() => undefined);
+    await releaseAll();
     await events.flush();
   }
   return finalStatus;

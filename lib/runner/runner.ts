@@ -5,7 +5,9 @@ import { findAttempt, refreshTaskStatus, updateAttempt } from "@/db/queries/task
 import { AttemptEventWriter } from "@/lib/events/writer";
 import { CANCEL_CHANNEL, JOBS_CHANNEL } from "@/lib/queue/notify";
 import type { RunnerConfig } from "./config";
+import { releaseLeftovers } from "./attempt-resources";
 import { reapWorkspaces } from "./reaper";
+import { attemptWorkspace } from "./workspace";
 import { runAttemptJob, type StopReason } from "./run-attempt";
 
 const FINAL = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
@@ -113,6 +115,10 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
       await events.append("error", { code: "runner_lost", message });
       await events.append("status", { status: "failed" });
       await refreshTaskStatus(handle.db, job.taskId);
+      // When the dead runner shared this machine, its mount and cgroup are here: give them back now.
+      await releaseLeftovers({ config, workspace: attemptWorkspace(config.dataDir, attempt.id), attemptId: attempt.id }).catch((err) =>
+        console.error("could not release a lost attempt's leftovers:", (err as Error).message),
+      );
     }
     return expired.length;
   }

@@ -257,6 +257,8 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
           onOutput: req.onOutput,
           maxOutputBytes: limits.maxOutputBytes,
           argsData: Buffer.from(options.map((o) => `${o}\0`).join(""), "utf8"),
+          stdoutSink: req.stdoutSink,
+          maxStdoutBytes: req.maxStdoutBytes,
         });
         running.add(proc);
         try {

@@ -217,3 +217,14 @@ async function createV1(roots: Record<V1Controller, string>, name: string, limit
   };
   return group;
 }
+
+/** Removes a cgroup an earlier process left (a runner that died mid-turn): kills what is in it, then rmdir. */
+export async function removeLeftCgroup(support: CgroupSupport, name: string): Promise<void> {
+  if (support.kind === "none" || !NAME.test(name)) return;
+  const dirs = support.kind === "v2" ? [path.join(support.root, name)] : [...new Set(Object.values(support.roots))].map((r) => path.join(r, name));
+  const present: string[] = [];
+  for (const dir of dirs) if (await exists(dir)) present.push(dir);
+  if (present.length === 0) return;
+  await killLoop(present, support.kind === "v2" ? path.join(present[0], "cgroup.kill") : null);
+  for (const dir of present) await removeDir(dir);
+}

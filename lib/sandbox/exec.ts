@@ -35,6 +35,9 @@ export type RunOptions = {
   maxOutputBytes: number;
   /** Written to the child's fd ARGS_FD (bwrap's `--args`), then closed. */
   argsData?: Buffer;
+  /** Raw stdout goes here, at most maxStdoutBytes (more kills the command). */
+  stdoutSink?: NodeJS.WritableStream;
+  maxStdoutBytes?: number;
 };
 
 export type RunningProcess = {
@@ -153,7 +156,29 @@ export function runProcess(opts: RunOptions): RunningProcess {
       stream?.on("data", (chunk: Buffer) => sink.push(chunk));
       stream?.on("error", () => {});
     };
-    wire(child.stdout, out);
+    let stdoutOverflow = false;
+    if (opts.stdoutSink) {
+      const sink = opts.stdoutSink;
+      let sent = 0;
+      const max = opts.maxStdoutBytes ?? Number.POSITIVE_INFINITY;
+      child.stdout?.on("data", (chunk: Buffer) => {
+        sent += chunk.length;
+        if (sent > max) {
+          if (!stdoutOverflow) killAll();
+          stdoutOverflow = true;
+          return;
+        }
+        // Backpressure: stop reading the sandbox while the consumer (e.g. git index-pack) catches up.
+        if (!sink.write(chunk)) {
+          child.stdout?.pause();
+          sink.once("drain", () => child.stdout?.resume());
+        }
+      });
+      child.stdout?.on("end", () => sink.end());
+      child.stdout?.on("error", () => {});
+    } else {
+      wire(child.stdout, out);
+    }
     wire(child.stderr, err);
 
     if (child.stdin && opts.stdin !== undefined) {
@@ -195,6 +220,7 @@ export function runProcess(opts: RunOptions): RunningProcess {
         stderr: err.end(),
         outputBytes: out.totalBytes + err.totalBytes,
         truncated: out.truncated || err.truncated,
+        ...(stdoutOverflow ? { stdoutOverflow } : {}),
       });
     };
 

@@ -75,6 +75,12 @@ export type ExecRequest = {
   onOutput?: (stream: OutputStream, chunk: string) => void;
   /** Written to the command's stdin, then closed. Without it stdin is /dev/null. */
   stdin?: string;
+  /**
+   * Raw stdout goes here (binary, e.g. a git pack) instead of onOutput/stdout; more than maxStdoutBytes kills the
+   * command (the result then has stdoutOverflow).
+   */
+  stdoutSink?: NodeJS.WritableStream;
+  maxStdoutBytes?: number;
 };
 
 export type ExecResult = {
@@ -92,6 +98,8 @@ export type ExecResult = {
   outputBytes: number;
   /** True when any output was discarded. */
   truncated: boolean;
+  /** stdoutSink was given more than maxStdoutBytes: the command was killed. */
+  stdoutOverflow?: boolean;
   /** The kernel killed a process of this command because the attempt reached its memory limit. */
   oomKilled?: boolean;
 };

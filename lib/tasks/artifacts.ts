@@ -1,9 +1,11 @@
 import "server-only";
+import fs from "node:fs/promises";
+import path from "node:path";
 import { getDb } from "@/db";
 import { findAttempt } from "@/db/queries/tasks";
-import { createWorkspaceFs } from "@/lib/agent/workspace-fs";
 import { getEnv } from "@/lib/env";
 import { AppError, notFound } from "@/lib/errors";
+import { readCommitFile, SnapshotFileError } from "@/lib/runner/snapshot-files";
 import { attemptWorkspace } from "@/lib/runner/workspace";
 import { requireOwnTask } from "./access";
 
@@ -23,20 +25,24 @@ export async function getAttemptDiff(args: { userId: string; taskId: string; att
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 /**
- * A file of the attempt's checkout, for a citation. Read through the hostile-workspace reader: no path out of the
- * checkout, no symlink followed, nothing under .git.
+ * A file of the attempt, for a citation: from the turn's snapshot (Code) or the base commit (Ask), read out of the
+ * attempt's host repository. Never from the checkout (gone after each turn anyway): nothing the agent shaped on
+ * disk is followed.
  */
 export async function readAttemptFile(args: { userId: string; taskId: string; attemptId: string; path: string }) {
   const { attempt } = await requireOwnAttempt(args);
   const ws = attemptWorkspace(getEnv().dataDir, attempt.id);
-  let content: string | null;
+  const commit = attempt.snapshotCommit ?? attempt.baseCommit;
+  if (!commit || !(await fs.stat(path.join(ws.hostRepo, "HEAD")).then(() => true, () => false))) {
+    throw new AppError("file_not_found", "That file is not available: the attempt has no saved files (it may have been archived).", 404);
+  }
   try {
-    content = await createWorkspaceFs(ws.tree, { maxFileBytes: MAX_FILE_BYTES }).read(args.path);
+    const content = await readCommitFile({ repo: ws.hostRepo, commit, path: args.path, maxBytes: MAX_FILE_BYTES });
+    return { path: args.path, content };
   } catch (err) {
-    throw new AppError("file_unreadable", `That file cannot be shown: ${(err as Error).message}`, 400);
+    if (err instanceof SnapshotFileError) {
+      throw new AppError(err.code, `That file cannot be shown: ${err.message}.`, err.code === "file_not_found" ? 404 : 400);
+    }
+    throw err;
   }
-  if (content === null) {
-    throw new AppError("file_not_found", "That file is not in the attempt's workspace (it may have been archived).", 404);
-  }
-  return { path: args.path, content };
 }

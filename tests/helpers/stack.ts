@@ -5,6 +5,7 @@ import { startFakeGitHub, type FakeGitHub } from "@/e2e/fakes/github/server";
 import { startFakeModel, type FakeModel } from "@/e2e/fakes/model/server";
 import { appEnvFor } from "@/e2e/fakes/app-env";
 import type { DbHandle } from "@/db/client";
+import { unmountUnder } from "./mounts";
 
 export type TestStack = { github: FakeGitHub; model: FakeModel; dataDir: string; env: Record<string, string>; close(): Promise<void> };
 
@@ -29,6 +30,7 @@ export async function startTestStack(opts: { textDelayMs?: number; tmpPrefix?: s
     env,
     async close() {
       await Promise.all([github.close(), model.close()]);
+      unmountUnder(dataDir);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -265,22 +265,6 @@ describe.each(dbKinds)("pull requests on %s", (kind) => {
     expect((await findTask(handle.db, moved.task.id))?.prNumber).toBeNull();
   });
 
-  it("commits what the agent left as it is: symlinks stay links, nothing outside the checkout is read", async () => {
-    const fake = fakeRepo(stack);
-    const { task, attempt } = await finishedTask("Make greet trim the name (hostile)");
-    const tree = path.join(attempt.workspacePath!, "tree");
-    fs.symlinkSync("/etc/hostname", path.join(tree, "leak"));
-    fs.symlinkSync("/etc", path.join(tree, "etc-dir"));
-    fs.writeFileSync(path.join(tree, ".gitattributes"), "* filter=evil diff=evil\n");
-    const pr = await createPullRequest({ userId: alice, taskId: task.id });
-    const files = fake.git(["ls-tree", "-r", pr.branch]);
-    expect(files).toMatch(/^120000 blob \w+\tleak$/m);
-    expect(files).toMatch(/^120000 blob \w+\tetc-dir$/m);
-    expect(files).not.toMatch(/\t\.git$/m);
-    expect(files).not.toContain("etc-dir/");
-    expect(fake.git(["cat-file", "-p", `${pr.branch}:leak`])).toBe("/etc/hostname");
-  });
-
   it("refreshes a merged PR's state and refuses to update it", async () => {
     const { task } = await finishedTask("Make greet trim the name (merged)");
     const pr = await createPullRequest({ userId: alice, taskId: task.id });

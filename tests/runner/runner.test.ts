@@ -8,6 +8,7 @@ import { getEnv } from "@/lib/env";
 import { runnerConfigFromEnv, type RunnerConfig } from "@/lib/runner/config";
 import { startRunner, type Runner } from "@/lib/runner/runner";
 import { cancelTask } from "@/lib/tasks/cancel";
+import { addFollowUp } from "@/lib/tasks/follow-up";
 import { dbKinds, openTestDb } from "../helpers/db";
 import { startTestStack, setProcessDb, waitFor, type TestStack } from "../helpers/stack";
 
@@ -99,16 +100,41 @@ describe.each(dbKinds)("runner on %s", (kind) => {
     // The task follows its attempts right after the attempt's own row.
     await waitFor(async () => (await findTask(handle.db, task.id))?.status === "succeeded", 5_000, "the task to follow");
     expect(attempt.inputTokens).toBeGreaterThan(0);
+    // What the diff shows is the snapshot in the host repository; the checkout itself is gone.
+    expect(attempt.snapshotCommit).toMatch(/^[0-9a-f]{40}$/);
+    const shown = execFileSync("git", ["--git-dir", `${attempt.workspacePath}/host.git`, "diff", "--binary", "--find-renames", attempt.baseCommit!, attempt.snapshotCommit!], { encoding: "utf8" });
+    expect(shown).toBe(attempt.diff);
+    expect(fs.readdirSync(attempt.workspacePath!)).toEqual(["host.git"]);
   });
 
-  it("answers an Ask task with file citations and leaves the checkout untouched", async () => {
+  it("continues a follow-up from the previous turn's snapshot: the diff holds both turns", async () => {
+    const { task, attempts } = await newTask("Make greet trim the name before greeting (turn one)");
+    const first = await finished(attempts[0].id);
+    expect(first.status).toBe("succeeded");
+    await addFollowUp({ userId, taskId: task.id, prompt: "Also make sum ignore non-numbers" });
+    const second = await waitFor(async () => {
+      const a = await findAttempt(handle.db, attempts[0].id);
+      return a && a.turn === 1 && FINAL.includes(a.status) ? a : null;
+    }, 60_000, "the follow-up to finish");
+    expect(second.errorMessage).toBeNull();
+    expect(second.status).toBe("succeeded");
+    expect(second.diff).toContain("name.trim()");
+    expect(second.diff).toContain('typeof n === "number"');
+    expect(second.diffStats?.files).toBe(2);
+    expect(second.snapshotCommit).not.toBe(first.snapshotCommit);
+    expect(fs.readdirSync(second.workspacePath!)).toEqual(["host.git"]);
+  });
+
+  it("answers an Ask task with file citations, changes nothing and keeps no checkout", async () => {
     const { attempts } = await newTask("How does sum work?", "ask");
     const attempt = await finished(attempts[0].id);
     expect(attempt.status).toBe("succeeded");
     expect(attempt.summary).toMatch(/【F:src\/sum\.js†L\d+/);
     expect(attempt.diff).toBeNull();
-    const status = execFileSync("git", ["-c", "safe.directory=*", "--git-dir", `${attempt.workspacePath}/git`, "--work-tree", `${attempt.workspacePath}/tree`, "status", "--porcelain"], { encoding: "utf8" });
-    expect(status.split("\n").filter((l) => l && !l.endsWith(".git"))).toEqual([]);
+    expect(attempt.snapshotCommit).toBeNull();
+    // The turn's volume (checkout, git dir, /tmp) is gone; only Patchbay's host repository stays.
+    expect(fs.readdirSync(attempt.workspacePath!)).toEqual(["host.git"]);
+    expect(fs.readFileSync("/proc/mounts", "utf8")).not.toContain(attempt.id);
   });
 
   it("denies writes in an Ask task", async () => {

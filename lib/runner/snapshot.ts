@@ -1,0 +1,172 @@
+import "server-only";
+import { PassThrough } from "node:stream";
+import { createBwrapSandbox, type SandboxOptions } from "@/lib/sandbox";
+import { SANDBOX_GIT_ENV } from "./sandbox-git";
+import { git, GitError } from "./git";
+import { SNAPSHOT_REF, type AttemptWorkspace } from "./workspace";
+
+/**
+ * The snapshot of a turn: what the checkout holds, as a commit on top of the base commit, in Patchbay's own host
+ * repository. The checkout is hostile (the agent shaped every file, symlink, attribute and nested `.git` in it),
+ * so nothing on the host ever walks it:
+ *
+ * 1. Inside a sandbox (the attempt's, as the unprivileged sandbox user, no network, the git dir read-only), git
+ *    stages the checkout into a throwaway repository under the sandbox's /tmp, with a config of Patchbay's and
+ *    hooks off. Nested repositories (any `.git` below the root, directory or file, wherever it points) are left
+ *    out whole and reported, so no gitlink is ever recorded behind the person's back.
+ * 2. The new objects leave the sandbox as a pack on stdout; the host's `git index-pack --strict` (made for packs
+ *    from untrusted remotes) verifies every object before it lands in the host repository.
+ * 3. The host checks the commit (one parent, the base) and that no gitlink was added or changed.
+ *
+ * What the diff shows is then computed from the host repository, and Create PR commits exactly this tree.
+ */
+
+export type Snapshot = { commit: string; tree: string; leftOut: string[] };
+
+export class SnapshotError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "SnapshotError";
+  }
+}
+
+/** Largest pack of changes a turn may produce. */
+export const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
+const STEP_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * Stages the checkout, prints `<commit>\n`, then the nested repositories (NUL-separated), a `\0--\0` line, then
+ * those of them that are git-ignored anyway. $1 = the base commit. The git dir's index is copied for its stat
+ * cache, so only changed files are hashed.
+ */
+const STAGE_SCRIPT = `set -eu
+S=/tmp/patchbay-snapshot
+rm -rf "$S.git" "$S.index" "$S.nested"
+git init -q --bare "$S.git"
+echo /workspace-git/objects > "$S.git/objects/info/alternates"
+if [ -f /workspace-git/index ]; then cp /workspace-git/index "$S.index"; fi
+export GIT_DIR="$S.git" GIT_WORK_TREE=/workspace GIT_INDEX_FILE="$S.index"
+cd /workspace
+chmod -R u+rX . 2>/dev/null || true
+find . -mindepth 2 -name .git -prune -printf '%P\\0' | sed -z 's#/\\.git$##' > "$S.nested" || true
+{ printf '.\\0:(exclude,literal,top).git\\0'; sed -z 's#^#:(exclude,literal,top)#' "$S.nested"; } |
+  git add -A --pathspec-from-file=- --pathspec-file-nul
+tree=$(git write-tree)
+commit=$(echo "Patchbay snapshot" | git commit-tree "$tree" -p "$1")
+printf '%s\\n' "$commit"
+cat "$S.nested"
+printf '\\0--\\0'
+git check-ignore -z --stdin < "$S.nested" || true
+`;
+
+/** Packs the snapshot's new objects (thin: the host has the base). $1 = commit, $2 = base. */
+const PACK_SCRIPT = `set -eu
+export GIT_DIR=/tmp/patchbay-snapshot.git
+printf '%s\\n^%s\\n' "$1" "$2" | git pack-objects --revs --stdout --thin --delta-base-offset -q
+`;
+
+function stepFailed(what: string, result: { exitCode: number | null; timedOut: boolean; stderr: string; oomKilled?: boolean }): SnapshotError {
+  if (result.timedOut) return new SnapshotError("snapshot_timed_out", `Saving the changes took longer than ${STEP_TIMEOUT_MS / 60_000} minutes (${what}).`);
+  if (result.oomKilled) return new SnapshotError("snapshot_failed", `Saving the changes ran out of the attempt's memory (${what}).`);
+  const detail = result.stderr.trim().split("\n").slice(-2).join(" ").slice(0, 300);
+  return new SnapshotError("snapshot_failed", `Patchbay could not save the changes (${what}, exit ${result.exitCode})${detail ? `: ${detail}` : "."}`);
+}
+
+function parseStage(stdout: string): { commit: string; leftOut: string[] } {
+  const newline = stdout.indexOf("\n");
+  const commit = stdout.slice(0, newline).trim();
+  if (!/^[0-9a-f]{40}$/.test(commit)) throw new SnapshotError("snapshot_failed", "Patchbay could not save the changes (no commit was made).");
+  const [nestedPart, ignoredPart = ""] = stdout.slice(newline + 1).split("\0--\0");
+  const nested = nestedPart.split("\0").filter(Boolean);
+  const ignored = new Set(ignoredPart.split("\0").filter(Boolean));
+  return { commit, leftOut: nested.filter((p) => !ignored.has(p)) };
+}
+
+/** Gitlinks the tree adds or changes against the base (raw diff, mode 160000 on the new side). */
+async function changedGitlinks(repo: string, base: string, tree: string): Promise<string[]> {
+  const raw = await git(["diff-tree", "-r", "-z", "--no-renames", base, tree], { gitDir: repo });
+  const parts = raw.split("\0");
+  const found: string[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const meta = parts[i].replace(/^:/, "").split(" ");
+    if (meta[1] === "160000") found.push(parts[i + 1]);
+  }
+  return found;
+}
+
+/** Takes the turn's snapshot (see the comment at the top) in a sandbox of its own made from `sandboxBase`. */
+export async function takeSnapshot(opts: {
+  sandboxBase: Omit<SandboxOptions, "mode" | "network" | "env">;
+  workspace: AttemptWorkspace;
+  baseCommit: string;
+  signal?: AbortSignal;
+}): Promise<Snapshot> {
+  // The checkout is writable only so that unreadable directories can be made readable (chmod u+rX).
+  const sandbox = await createBwrapSandbox({ ...opts.sandboxBase, mode: "rw", network: "off", env: SANDBOX_GIT_ENV });
+  try {
+    return await snapshotIn(sandbox, opts);
+  } finally {
+    await sandbox.destroy().catch(() => undefined);
+  }
+}
+
+async function snapshotIn(
+  sandbox: Awaited<ReturnType<typeof createBwrapSandbox>>,
+  opts: { workspace: AttemptWorkspace; baseCommit: string; signal?: AbortSignal },
+): Promise<Snapshot> {
+  const { workspace: ws, baseCommit } = opts;
+  const stage = await sandbox.exec({
+    argv: ["/bin/sh", "-c", STAGE_SCRIPT, "snapshot", baseCommit],
+    timeoutMs: STEP_TIMEOUT_MS,
+    signal: opts.signal,
+  });
+  if (stage.exitCode !== 0) throw stepFailed("staging", stage);
+  const { commit, leftOut } = parseStage(stage.stdout);
+
+  const pack = new PassThrough();
+  const imported = git(["index-pack", "--stdin", "--fix-thin", "--strict"], {
+    gitDir: ws.hostRepo,
+    stdinStream: pack,
+    timeoutMs: STEP_TIMEOUT_MS,
+  });
+  const sent = await sandbox.exec({
+    argv: ["/bin/sh", "-c", PACK_SCRIPT, "pack", commit, baseCommit],
+    timeoutMs: STEP_TIMEOUT_MS,
+    signal: opts.signal,
+    stdoutSink: pack,
+    maxStdoutBytes: MAX_SNAPSHOT_BYTES,
+  });
+  if (!pack.writableEnded) pack.end();
+  try {
+    await imported;
+  } catch (err) {
+    if (sent.stdoutOverflow) {
+      throw new SnapshotError("changes_too_large", `The changes are too large to keep (over ${MAX_SNAPSHOT_BYTES / 1024 / 1024} MiB packed). Remove generated or binary files, or add them to .gitignore.`);
+    }
+    if (sent.exitCode !== 0) throw stepFailed("packing", sent);
+    const detail = err instanceof GitError ? err.stderr.trim().split("\n").slice(-2).join(" ").slice(0, 300) : "";
+    throw new SnapshotError("snapshot_refused", `Patchbay refused the changes: git's object check failed${detail ? ` (${detail})` : ""}.`);
+  }
+  if (sent.exitCode !== 0) throw stepFailed("packing", sent);
+
+  // From here on only the host repository is read: objects index-pack verified, config Patchbay wrote.
+  const g = { gitDir: ws.hostRepo };
+  let tree: string;
+  try {
+    const parents = (await git(["rev-list", "--parents", "-n", "1", `${commit}^{commit}`], g)).trim().split(" ").slice(1);
+    if (parents.length !== 1 || parents[0] !== baseCommit) throw new Error("unexpected parents");
+    tree = (await git(["rev-parse", "--verify", "-q", `${commit}^{tree}`], g)).trim();
+  } catch {
+    throw new SnapshotError("snapshot_refused", "Patchbay refused the changes: the saved commit is not what it made.");
+  }
+  const gitlinks = await changedGitlinks(ws.hostRepo, baseCommit, tree);
+  if (gitlinks.length) {
+    throw new SnapshotError("snapshot_refused", `Patchbay refused the changes: they record nested repositories (${gitlinks.slice(0, 3).join(", ")}).`);
+  }
+  await git(["update-ref", SNAPSHOT_REF, commit], g);
+  return { commit, tree, leftOut };
+}
+
