@@ -75,6 +75,17 @@ function stepFailed(what: string, result: { exitCode: number | null; timedOut: b
   return new SnapshotError("snapshot_failed", `Patchbay could not save the changes (${what}, exit ${result.exitCode})${detail ? `: ${detail}` : "."}`);
 }
 
+/**
+ * The checks index-pack --strict failed, without the offending values (they are the agent's text, e.g. a planted
+ * command line): " (gitmodulesUpdate: disallowed submodule update setting; …)".
+ */
+function fsckReasons(err: unknown): string {
+  if (!(err instanceof GitError)) return "";
+  const reasons = new Set<string>();
+  for (const m of err.stderr.matchAll(/^error: object [0-9a-f]+: (\w+): ([^:\n]+)/gm)) reasons.add(`${m[1]}: ${m[2].trim()}`);
+  return reasons.size ? ` (${[...reasons].slice(0, 3).join("; ")})` : "";
+}
+
 function parseStage(stdout: string): { commit: string; leftOut: string[] } {
   const newline = stdout.indexOf("\n");
   const commit = stdout.slice(0, newline).trim();
@@ -127,11 +138,15 @@ async function snapshotIn(
   const { commit, leftOut } = parseStage(stage.stdout);
 
   const pack = new PassThrough();
+  // Settles to its error (not a rejection) so that a failure while the pack still streams is not unhandled.
   const imported = git(["index-pack", "--stdin", "--fix-thin", "--strict"], {
     gitDir: ws.hostRepo,
     stdinStream: pack,
     timeoutMs: STEP_TIMEOUT_MS,
-  });
+  }).then(
+    () => null,
+    (err: unknown) => err,
+  );
   const sent = await sandbox.exec({
     argv: ["/bin/sh", "-c", PACK_SCRIPT, "pack", commit, baseCommit],
     timeoutMs: STEP_TIMEOUT_MS,
@@ -140,15 +155,13 @@ async function snapshotIn(
     maxStdoutBytes: MAX_SNAPSHOT_BYTES,
   });
   if (!pack.writableEnded) pack.end();
-  try {
-    await imported;
-  } catch (err) {
+  const err = await imported;
+  if (err) {
     if (sent.stdoutOverflow) {
       throw new SnapshotError("changes_too_large", `The changes are too large to keep (over ${MAX_SNAPSHOT_BYTES / 1024 / 1024} MiB packed). Remove generated or binary files, or add them to .gitignore.`);
     }
     if (sent.exitCode !== 0) throw stepFailed("packing", sent);
-    const detail = err instanceof GitError ? err.stderr.trim().split("\n").slice(-2).join(" ").slice(0, 300) : "";
-    throw new SnapshotError("snapshot_refused", `Patchbay refused the changes: git's object check failed${detail ? ` (${detail})` : ""}.`);
+    throw new SnapshotError("snapshot_refused", `Patchbay refused the changes: git's object check failed${fsckReasons(err)}.`);
   }
   if (sent.exitCode !== 0) throw stepFailed("packing", sent);
 

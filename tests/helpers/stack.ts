@@ -13,9 +13,14 @@ export type TestStack = { github: FakeGitHub; model: FakeModel; dataDir: string;
  * The fakes the app reaches through its ordinary configuration, and the environment that points it at them.
  * Call before anything reads lib/env (it is parsed once per process).
  */
-export async function startTestStack(opts: { textDelayMs?: number; tmpPrefix?: string } = {}): Promise<TestStack> {
-  const [github, model] = await Promise.all([startFakeGitHub(), startFakeModel({ textDelayMs: opts.textDelayMs ?? 1 })]);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), opts.tmpPrefix ?? "patchbay-test-"));
+export async function startTestStack(
+  opts: { textDelayMs?: number; tmpPrefix?: string; fixturesDir?: string; dataDir?: string } = {},
+): Promise<TestStack> {
+  const [github, model] = await Promise.all([
+    startFakeGitHub(),
+    startFakeModel({ textDelayMs: opts.textDelayMs ?? 1, fixturesDir: opts.fixturesDir }),
+  ]);
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), opts.tmpPrefix ?? "patchbay-test-"));
   fs.chmodSync(dataDir, 0o755);
   const env = {
     ...appEnvFor(github, model.url),
