@@ -1,13 +1,13 @@
 import { z } from "zod";
+import { text } from "@/lib/text";
 
-const varName = z
-  .string()
+const varName = text()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "names are letters, digits and _, not starting with a digit")
   .refine((n) => !["PATH", "HOME", "PWD", "SHELL", "USER", "LANG", "TERM"].includes(n), "is set by the sandbox");
-const varValue = z.string().max(8192, "values are at most 8 KiB");
+const varValue = text().max(8192, "values are at most 8 KiB");
 
 export const environmentInput = z.object({
-  setupScript: z.string().max(64 * 1024, "is longer than 64 KiB").default(""),
+  setupScript: text().max(64 * 1024, "is longer than 64 KiB").default(""),
   envVars: z.record(varName, varValue).refine((v) => Object.keys(v).length <= 64, "at most 64 variables").default({}),
   /** Secrets are write-only: new or changed values here, names to drop in `removeSecrets`. */
   secrets: z.record(varName, varValue.min(1, "is empty")).refine((v) => Object.keys(v).length <= 64, "at most 64 secrets").default({}),

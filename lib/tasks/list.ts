@@ -3,14 +3,15 @@ import { z } from "zod";
 import { getDb } from "@/db";
 import { listBoardTasks, listOwnerRepos } from "@/db/queries/board";
 import { AppError } from "@/lib/errors";
+import { text } from "@/lib/text";
 import { repoFullName } from "./schemas";
 
 export const boardQuery = z.object({
   tab: z.enum(["current", "archive"]).default("current"),
   repo: repoFullName.optional(),
   status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]).optional(),
-  q: z.string().trim().max(200).optional(),
-  cursor: z.string().max(200).optional(),
+  q: text().trim().max(200).optional(),
+  cursor: text().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(30),
 });
 export type BoardQuery = z.infer<typeof boardQuery>;

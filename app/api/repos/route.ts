@@ -2,9 +2,10 @@ import { z } from "zod";
 import { requireApiUser } from "@/lib/auth/session";
 import { listUserRepos, noInstallationsHint } from "@/lib/github/repos";
 import { jsonRoute, parseQuery } from "@/lib/http";
+import { text } from "@/lib/text";
 
 const query = z.object({
-  q: z.string().max(200).optional(),
+  q: text().max(200).optional(),
   refresh: z.enum(["0", "1"]).optional(),
 });
 

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { openPglite, type DbHandle } from "@/db/client";
+import { users } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import { errorResponse } from "@/lib/http";
+import { publicMessage, scrubHostPaths } from "@/lib/public-message";
+
+const body = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
+
+describe("no error shown to a person contains a host path", () => {
+  it("absolute paths become <server path>, quoted or bare, with spaces inside quotes", () => {
+    expect(scrubHostPaths("ENOENT: no such file or directory, realpath '/tmp/patchbay-e2e-x1/workspaces/3f2a/tree'")).toBe(
+      "ENOENT: no such file or directory, realpath '<server path>'",
+    );
+    expect(scrubHostPaths('EACCES: permission denied, open "/home/my user/.data/pgdata/x"')).toBe('EACCES: permission denied, open "<server path>"');
+    expect(scrubHostPaths("cannot read /work/main/.data/workspaces/a/tree/src/x.ts (gone)")).toBe("cannot read <server path> (gone)");
+    expect(scrubHostPaths("at=/var/lib/patchbay/mirrors/acme/widgets.git;")).toBe("at=<server path>;");
+  });
+
+  it("keeps what a person needs: URLs, repository names, relative paths, branches", () => {
+    for (const message of [
+      "Install the App at https://github.com/apps/patchbay/installations/new first.",
+      "acme/widgets is not among the repositories the GitHub App can reach for you.",
+      "refusing to touch src/.git/config: .git is managed by the platform",
+      "Pushing patchbay/fix-greet-1a2b to acme/widgets failed. Try again.",
+      "cost 3/4 of the budget",
+    ]) {
+      expect(scrubHostPaths(message), message).toBe(message);
+    }
+  });
+
+  it("SQL and query parameters never reach a person", () => {
+    expect(publicMessage('could not save: Failed query: insert into "tasks" ("prompt") values ($1)\nparams: secret-prompt')).toBe("could not save:");
+    expect(publicMessage("Failed query: select 1\nparams: x")).toBe("The database refused the request.");
+  });
+
+  it("errorResponse scrubs AppError messages built from another error's message", async () => {
+    const fsError = "ENOENT: no such file or directory, realpath '/tmp/patchbay-e2e-abc/workspaces/9/tree'";
+    const res = errorResponse(new AppError("file_unreadable", `That file cannot be shown: ${fsError}`, 400));
+    expect(res.status).toBe(400);
+    const error = await body(res);
+    expect(error).toEqual({ code: "file_unreadable", message: "That file cannot be shown: ENOENT: no such file or directory, realpath '<server path>'" });
+    expect(JSON.stringify(error)).not.toMatch(/\/tmp|patchbay-e2e/);
+  });
+
+  it("an unexpected error is a 500 with a generic message and no detail", async () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    const res = errorResponse(new Error("EACCES /work/main/.data/secret-file"));
+    expect(res.status).toBe(500);
+    const error = await body(res);
+    expect(error).toEqual({ code: "internal", message: "Something went wrong on our side. Try again." });
+    spy.mockRestore();
+  });
+});
+
+describe("PostgreSQL never sees a NUL", () => {
+  let handle: DbHandle;
+  beforeAll(async () => {
+    handle = await openPglite("memory");
+  });
+  afterAll(async () => handle?.close());
+
+  it("unvalidated text with a NUL would make the driver throw; the API answers 400, not 500", async () => {
+    const err = await handle.db
+      .insert(users)
+      .values({ name: "alice\u0000" })
+      .then(() => null, (e: unknown) => e);
+    // What the schemas now refuse before it gets here: the database cannot store NUL in text.
+    expect((err as { cause?: { code?: string } }).cause?.code).toBe("22021");
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    const res = errorResponse(err);
+    spy.mockRestore();
+    expect(res.status).toBe(400);
+    expect(await body(res)).toEqual({
+      code: "bad_request",
+      message: "The request contains a value that cannot be stored (for example text with a NUL byte).",
+    });
+  });
+});
