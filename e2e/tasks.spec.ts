@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { fire, openTask, pickWidgets, signIn, taskRow } from "./support/session";
+import { fire, openTask, pickWidgets, sameOrigin, signIn, taskRow } from "./support/session";
 
 
 test("Code and Ask back to back: live board, diff, citations, archive", async ({ page }) => {
@@ -118,7 +118,7 @@ test("someone else's task is a 404 everywhere, including its event stream", asyn
     const res = await bob.request.get(path);
     expect(res.status(), path).toBe(404);
   }
-  expect((await bob.request.post(`/api/tasks/${id}/cancel`)).status()).toBe(404);
+  expect((await bob.request.post(`/api/tasks/${id}/cancel`, { headers: sameOrigin })).status()).toBe(404);
   await bob.goto(`/tasks/${id}`);
   await expect(bob.getByRole("heading", { name: "Not found" })).toBeVisible();
   expect((await bob.request.get(`/api/tasks/not-a-uuid`)).status()).toBe(400);
@@ -161,7 +161,7 @@ test("the event stream API: strictly increasing ids, resume after Last-Event-ID"
 
 test("bad input gets a clear JSON error and creates nothing", async ({ page }) => {
   await signIn(page, "alice");
-  const post = (data: string) => page.request.post("/api/tasks", { data: Buffer.from(data), headers: { "content-type": "application/json" } });
+  const post = (data: string) => page.request.post("/api/tasks", { data: Buffer.from(data), headers: { ...sameOrigin, "content-type": "application/json" } });
   const cases: [string, number, RegExp][] = [
     ["{not json", 400, /not valid JSON/],
     [JSON.stringify({ repo: "acme/widgets", branch: "main", mode: "code", prompt: "x", attempts: 5 }), 400, /attempts/],
@@ -180,7 +180,7 @@ test("bad input gets a clear JSON error and creates nothing", async ({ page }) =
   const list = await (await page.request.get("/api/tasks?q=x&tab=current")).json();
   expect(list.tasks.filter((t: { title: string }) => t.title === "x")).toEqual([]);
   expect((await page.request.get("/api/tasks?cursor=garbage")).status()).toBe(400);
-  const env = (data: unknown, repo = "acme/widgets") => page.request.put(`/api/environments/${repo}`, { data });
+  const env = (data: unknown, repo = "acme/widgets") => page.request.put(`/api/environments/${repo}`, { data, headers: sameOrigin });
   expect((await env({ envVars: { "1BAD": "x" } })).status()).toBe(400);
   expect((await env({ envVars: { PATH: "/evil" } })).status()).toBe(400);
   expect((await env({ internetPolicy: "sometimes" })).status()).toBe(400);

@@ -1,6 +1,13 @@
 import { expect, type Locator, type Page } from "@playwright/test";
 
+export const APP = "http://127.0.0.1:3100";
 export const FAKE_GITHUB = "http://127.0.0.1:3101";
+
+/**
+ * What a browser adds to a request of the app's own pages. Playwright's API requests send no Origin, and the app
+ * refuses state changes that do not say they come from its own origin.
+ */
+export const sameOrigin = { origin: APP };
 
 /** Signs in through the app's GitHub button and the fake GitHub's authorize page. */
 export async function signIn(page: Page, login: string) {

@@ -7,6 +7,7 @@ import { getEnv } from "@/lib/env";
 import { getAppSecret } from "@/lib/crypto";
 import { githubUrls } from "@/lib/github/urls";
 import { accountTokens, patchbayAdapter } from "./adapter";
+import { usesSecureCookies } from "./cookies";
 
 type GitHubProfile = { id: number; login: string; name?: string; email?: string; avatar_url: string };
 
@@ -58,6 +59,8 @@ function githubProvider(): OAuthConfig<GitHubProfile> {
 export function getAuthOptions(): NextAuthOptions {
   return {
     secret: getAppSecret(),
+    // Explicit rather than next-auth's guess: Secure cookies exactly when NEXTAUTH_URL is https.
+    useSecureCookies: usesSecureCookies(getEnv()),
     adapter: patchbayAdapter(getDb),
     providers: [githubProvider()],
     session: { strategy: "database", maxAge: 30 * 24 * 3600, updateAge: 24 * 3600 },

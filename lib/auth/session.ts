@@ -3,7 +3,9 @@ import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { getDb } from "@/db";
 import { findSessionAndUser } from "@/db/queries/auth";
+import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { sessionCookieName } from "./cookies";
 
 export type SessionUser = {
   id: string;
@@ -13,15 +15,13 @@ export type SessionUser = {
   githubLogin: string | null;
 };
 
-const COOKIE_NAMES = ["__Secure-next-auth.session-token", "next-auth.session-token"];
-
 /**
  * The signed-in user from the database session cookie, or null. A cookie whose session expired or whose user was
  * deleted resolves to null, so the visitor is signed out.
  */
 export async function getSessionUser(): Promise<SessionUser | null> {
   const jar = await cookies();
-  const token = COOKIE_NAMES.map((n) => jar.get(n)?.value).find(Boolean);
+  const token = jar.get(sessionCookieName(getEnv()))?.value;
   if (!token || token.length > 200) return null;
   const row = await findSessionAndUser(await getDb(), token);
   if (!row || row.session.expires.getTime() < Date.now()) return null;
