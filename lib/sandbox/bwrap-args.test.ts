@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 
 import {
+  LAUNCHER,
   SANDBOX_PATH,
   buildBwrapArgs,
+  launcherPrefix,
+  splitBwrapArgs,
   mergeSandboxEnv,
   resolveSandboxCwd,
   setprivPrefix,
@@ -134,6 +137,25 @@ describe("env, limits and host user", () => {
       "--no-new-privs",
       "--",
     ]);
+  });
+});
+
+describe("what reaches the host's process table", () => {
+  it("keeps options (variable values, paths) off the command line: they go through --args", () => {
+    const { options, command } = splitBwrapArgs(buildBwrapArgs({ ...base, env: mergeSandboxEnv({ TOKEN: "v4lue" }) }));
+    expect(options.join(" ")).toContain("--setenv TOKEN v4lue");
+    expect(command).toEqual(["echo", "hi"]);
+    expect(command.join(" ")).not.toContain("v4lue");
+  });
+
+  it("gives the sandbox a /dev/shm of its own, sized", () => {
+    expect(buildBwrapArgs(base).join(" ")).toContain("--perms 1777 --size 67108864 --tmpfs /dev/shm");
+    expect(buildBwrapArgs({ ...base, shmBytes: 1024 }).join(" ")).toContain("--size 1024 --tmpfs /dev/shm");
+  });
+
+  it("launches through a script that joins the cgroup files given and closes stray descriptors", () => {
+    expect(launcherPrefix(["/sys/fs/cgroup/x/cgroup.procs"])).toEqual([...LAUNCHER, "/sys/fs/cgroup/x/cgroup.procs", "--"]);
+    expect(LAUNCHER[2]).toContain('case "$n" in 0|1|2|3|4) ;;');
   });
 });
 

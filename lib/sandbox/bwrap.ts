@@ -1,6 +1,5 @@
 import "server-only";
 
-import { execFile } from "node:child_process";
 import { constants as fsConstants } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -21,6 +20,7 @@ import {
 } from "./bwrap-args";
 import { SandboxError, SandboxUnavailableError, SandboxUsageError } from "./errors";
 import { STATUS_FD, runProcess, type RunningProcess } from "./exec";
+import { runHostCommand } from "./host-command";
 import { resolveHostUser, type HostUser } from "./host-user";
 import { prlimitPrefix, resolveLimits } from "./limits";
 import { SANDBOX_WORKSPACE, type ExecRequest, type ExecResult, type Sandbox, type SandboxAvailability, type SandboxOptions } from "./types";
@@ -33,18 +33,14 @@ const USERNS_HINT =
 
 type ProbeOutcome = { code: number | null; stdout: string; stderr: string; error?: NodeJS.ErrnoException };
 
-function run(file: string, args: string[], timeoutMs = 10_000): Promise<ProbeOutcome> {
-  return new Promise((resolve) => {
-    execFile(file, args, { env: hostToolEnv(), timeout: timeoutMs, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
-      const err = error as (NodeJS.ErrnoException & { code?: number | string }) | null;
-      resolve({
-        code: err ? (typeof err.code === "number" ? err.code : null) : 0,
-        stdout: String(stdout),
-        stderr: String(stderr),
-        error: err && typeof err.code === "string" ? err : undefined,
-      });
-    });
-  });
+async function run(file: string, args: string[], timeoutMs = 10_000): Promise<ProbeOutcome> {
+  try {
+    const r = await runHostCommand(file, args, { env: hostToolEnv(), timeoutMs });
+    return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+    return { code: null, stdout: "", stderr: "", error: cause ?? (err as NodeJS.ErrnoException) };
+  }
 }
 
 /** Probe user when root and no host user is given: nobody, to check that an unprivileged user can sandbox. */

@@ -111,10 +111,10 @@ export function runHostCommand(file: string, args: string[], opts: HostCommandOp
       clearTimeout(timer);
       reject(new HostCommandError(`could not start ${file}: ${error.message}`, null, { cause: error }));
     });
+    // The helper is done when it exits: whatever it left running in its group (holding our pipes open) goes too.
+    child.on("exit", () => killGroup(child.pid));
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      // The direct child is gone; anything it left in its group goes with it.
-      killGroup(child.pid);
       resolve({
         code,
         signal,

@@ -1,12 +1,8 @@
 import "server-only";
 
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-
 import { SandboxError } from "./errors";
 import { hostToolEnv } from "./bwrap-args";
-
-const execFileAsync = promisify(execFile);
+import { runHostCommand, runHostCommandOk } from "./host-command";
 
 export const SANDBOX_HOST_USER = "patchbay-sandbox";
 
@@ -25,8 +21,9 @@ function currentUser(): HostUser {
 
 async function lookupUser(name: string): Promise<HostUser | null> {
   try {
-    const { stdout } = await execFileAsync("getent", ["passwd", name], { env: hostToolEnv() });
-    const fields = stdout.trim().split(":");
+    const result = await runHostCommand("getent", ["passwd", name], { env: hostToolEnv(), timeoutMs: 10_000 });
+    if (result.code !== 0) return null; // getent exits 2 when the user does not exist
+    const fields = result.stdout.trim().split(":");
     const uid = Number(fields[2]);
     const gid = Number(fields[3]);
     if (!Number.isSafeInteger(uid) || !Number.isSafeInteger(gid)) return null;
@@ -50,10 +47,10 @@ export function ensureSandboxUser(): Promise<HostUser> {
     let user = await lookupUser(SANDBOX_HOST_USER);
     if (!user) {
       try {
-        await execFileAsync(
+        await runHostCommandOk(
           "useradd",
           ["--system", "--no-create-home", "--user-group", "--shell", "/usr/sbin/nologin", SANDBOX_HOST_USER],
-          { env: hostToolEnv() },
+          { env: hostToolEnv(), timeoutMs: 30_000 },
         );
       } catch (error) {
         // A concurrent process may have created it (useradd exit 9); the lookup below decides.

@@ -17,7 +17,7 @@ const hostGit = (args: string[], opts: { cwd?: string; gitDir?: string } = {}) =
   execFileSync("git", [...(opts.gitDir ? ["--git-dir", opts.gitDir] : []), ...args], {
     cwd: opts.cwd,
     encoding: "utf8",
-    env: { PATH: process.env.PATH, HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" } as NodeJS.ProcessEnv,
+    env: { PATH: process.env.PATH, HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" } as unknown as NodeJS.ProcessEnv,
   });
 
 function victimRepo(dir: string, markers: string): { dir: string; head: string } {
