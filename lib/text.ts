@@ -55,3 +55,11 @@ export function printable(value: string): string {
   }
   return out;
 }
+
+/**
+ * Text the platform did not type itself (command output, the model's words) made storable: PostgreSQL refuses NUL
+ * and unpaired surrogates in text and jsonb, so they become U+FFFD, the usual mark of an undecodable character.
+ */
+export function storableText(value: string): string {
+  return value.replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+}

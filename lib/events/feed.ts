@@ -1,6 +1,7 @@
 import "server-only";
 import type { DbHandle } from "@/db";
 import { listTaskEventsAfter, maxTaskEventId, type TaskEventRow } from "@/db/queries/events";
+import { logError } from "@/lib/log";
 import { subscribeTaskEvents } from "./bus";
 
 const PAGE = 500;
@@ -84,7 +85,7 @@ class TaskFeed {
         }
       } while (this.again);
     } catch (err) {
-      console.error("task feed read failed:", (err as Error).message);
+      logError("task feed read failed", err);
     } finally {
       this.pumping = false;
     }

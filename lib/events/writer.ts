@@ -3,9 +3,19 @@ import type { DbHandle } from "@/db";
 import { insertEvents, type NewTaskEvent } from "@/db/queries/events";
 import { maxEventSeq } from "@/db/queries/tasks";
 import type { TaskEventType } from "@/db/schema";
+import { logError } from "@/lib/log";
+import { storableText } from "@/lib/text";
 import { publishTaskEvents } from "./bus";
 
 const MAX_MERGED_TEXT = 64 * 1024;
+
+/** A payload PostgreSQL accepts: a NUL printed by a command must not cost the whole batch of events. */
+function storable(value: unknown): unknown {
+  if (typeof value === "string") return storableText(value);
+  if (Array.isArray(value)) return value.map(storable);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableText(k), storable(v)]));
+  return value;
+}
 
 function mergeable(last: NewTaskEvent, type: TaskEventType, payload: Record<string, unknown>): boolean {
   return (
@@ -51,7 +61,8 @@ export class AttemptEventWriter {
    * Queues an event; chatty types are written within FLUSH_MS, others at once. A coalesced text event right after
    * one of the same kind (same type, chunk and stream) is merged into it, so a streamed reply is a few rows.
    */
-  append(type: TaskEventType, payload: Record<string, unknown>, opts: { coalesce?: boolean } = {}): Promise<void> {
+  append(type: TaskEventType, raw: Record<string, unknown>, opts: { coalesce?: boolean } = {}): Promise<void> {
+    const payload = storable(raw) as Record<string, unknown>;
     const last = this.pending.at(-1);
     if (opts.coalesce && last && mergeable(last, type, payload)) {
       last.payload = { ...last.payload, text: String(last.payload.text) + String(payload.text) };
@@ -78,7 +89,7 @@ export class AttemptEventWriter {
         await insertEvents(this.handle.db, this.taskId, batch);
         await publishTaskEvents(this.handle, this.taskId);
       })
-      .catch((err) => console.error("could not write task events:", (err as Error).message));
+      .catch((err) => logError("could not write task events", err));
     return this.flushing;
   }
 }

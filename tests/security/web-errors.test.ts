@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openPglite, type DbHandle } from "@/db/client";
+import { listAttemptEvents } from "@/db/queries/events";
+import { insertTaskWithJobs } from "@/db/queries/tasks";
 import { users } from "@/db/schema";
+import { AttemptEventWriter } from "@/lib/events/writer";
 import { AppError } from "@/lib/errors";
 import { errorResponse } from "@/lib/http";
 import { publicMessage, scrubHostPaths } from "@/lib/public-message";
@@ -75,5 +78,31 @@ describe("PostgreSQL never sees a NUL", () => {
       code: "bad_request",
       message: "The request contains a value that cannot be stored (for example text with a NUL byte).",
     });
+  });
+
+  it("a NUL a command prints (or an unpaired surrogate the model sends) is stored as U+FFFD; no event is lost", async () => {
+    const [user] = await handle.db.insert(users).values({ name: "alice" }).returning();
+    const { task, attempts } = await insertTaskWithJobs(handle.db, {
+      ownerId: user.id,
+      repoFullName: "acme/widgets",
+      baseBranch: "main",
+      mode: "code",
+      title: "t",
+      prompt: "p",
+      attemptsCount: 1,
+    });
+    const writer = await AttemptEventWriter.open(handle, { taskId: task.id, attemptId: attempts[0].id, turn: 0 });
+    const spy = vi.spyOn(console, "error");
+    await writer.append("log", { text: "find -print0: a\u0000b\u0000", chunkId: "c1", stream: "stdout" });
+    await writer.append("message_delta", { text: "half an emoji \ud83d" });
+    await writer.append("status", { status: "running" });
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+    const rows = await listAttemptEvents(handle.db, attempts[0].id);
+    expect(rows.map((r) => [r.type, r.payload.text ?? r.payload.status])).toEqual([
+      ["log", "find -print0: a\ufffdb\ufffd"],
+      ["message_delta", "half an emoji \ufffd"],
+      ["status", "running"],
+    ]);
   });
 });
