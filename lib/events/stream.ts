@@ -1,14 +1,21 @@
 import "server-only";
 import { getDbHandle } from "@/db";
 import type { TaskEventRow } from "@/db/queries/events";
+import { publicMessage } from "@/lib/public-message";
 import { joinTaskFeed } from "./feed";
 
 const HEARTBEAT_MS = 15_000;
 
+/** An attempt's error as a person sees it: whatever it was built from, no host path or SQL. */
+function shown(e: TaskEventRow): TaskEventRow["payload"] {
+  const message = e.payload.message;
+  return e.type === "error" && typeof message === "string" ? { ...e.payload, message: publicMessage(message) } : e.payload;
+}
+
 function toSse(rows: TaskEventRow[]): string {
   let out = "";
   for (const e of rows) {
-    const data = { id: e.id, attemptId: e.attemptId, seq: e.seq, turn: e.turn, type: e.type, payload: e.payload, createdAt: e.createdAt };
+    const data = { id: e.id, attemptId: e.attemptId, seq: e.seq, turn: e.turn, type: e.type, payload: shown(e), createdAt: e.createdAt };
     out += `id: ${e.id}\ndata: ${JSON.stringify(data)}\n\n`;
   }
   return out;

@@ -2,6 +2,7 @@ import "server-only";
 import { getDb } from "@/db";
 import { setTaskFields } from "@/db/queries/board";
 import { findTaskOfOwner, listAttempts, listTurns } from "@/db/queries/tasks";
+import { publicMessage } from "@/lib/public-message";
 import { requireOwnTask } from "./access";
 
 /** Everything the task page needs but the event log and the diffs (those stream or load on demand). */
@@ -41,7 +42,7 @@ export async function getTaskDetail({ userId, taskId, markViewed = true }: { use
       diffStats: a.diffStats,
       hasDiff: Boolean(a.diff),
       errorCode: a.errorCode,
-      errorMessage: a.errorMessage,
+      errorMessage: a.errorMessage === null ? null : publicMessage(a.errorMessage),
       inputTokens: a.inputTokens,
       outputTokens: a.outputTokens,
       startedAt: a.startedAt,

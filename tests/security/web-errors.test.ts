@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openPglite, type DbHandle } from "@/db/client";
-import { listAttemptEvents } from "@/db/queries/events";
-import { insertTaskWithJobs } from "@/db/queries/tasks";
+import { insertEvents, listAttemptEvents } from "@/db/queries/events";
+import { insertTaskWithJobs, updateAttempt } from "@/db/queries/tasks";
 import { users } from "@/db/schema";
+import { taskEventStream } from "@/lib/events/stream";
 import { AttemptEventWriter } from "@/lib/events/writer";
+import { getTaskDetail } from "@/lib/tasks/detail";
+import { readSse } from "@/tests/helpers/sse";
+import { setProcessDb } from "@/tests/helpers/stack";
 import { AppError } from "@/lib/errors";
 import { errorResponse } from "@/lib/http";
 import { publicMessage, scrubHostPaths } from "@/lib/public-message";
@@ -44,6 +48,38 @@ describe("no error shown to a person contains a host path", () => {
     const error = await body(res);
     expect(error).toEqual({ code: "file_unreadable", message: "That file cannot be shown: ENOENT: no such file or directory, realpath '<server path>'" });
     expect(JSON.stringify(error)).not.toMatch(/\/tmp|patchbay-e2e/);
+  });
+
+  it("an attempt's failure, on the task page and in its event stream, shows no host path or SQL", async () => {
+    const handle = await openPglite("memory");
+    try {
+      setProcessDb(handle);
+      const [user] = await handle.db.insert(users).values({ name: "alice" }).returning();
+      const { task, attempts } = await insertTaskWithJobs(handle.db, {
+        ownerId: user.id,
+        repoFullName: "acme/widgets",
+        baseBranch: "main",
+        mode: "code",
+        title: "t",
+        prompt: "p",
+        attemptsCount: 1,
+      });
+      const raw =
+        "The runner hit an unexpected error: ENOENT: no such file or directory, open '/tmp/patchbay-e2e-q1/workspaces/a1/tree/x' " +
+        'Failed query: update "attempts" set "summary" = $1\nparams: sk-secret';
+      await updateAttempt(handle.db, attempts[0].id, { status: "failed", errorCode: "internal", errorMessage: raw });
+      await insertEvents(handle.db, task.id, [{ taskId: task.id, attemptId: attempts[0].id, seq: 1, turn: 0, type: "error", payload: { code: "internal", message: raw } }]);
+      const expected = "The runner hit an unexpected error: ENOENT: no such file or directory, open '<server path>'";
+
+      const detail = await getTaskDetail({ userId: user.id, taskId: task.id });
+      expect(detail.attempts[0].errorMessage).toBe(expected);
+      const controller = new AbortController();
+      const events = await readSse(await taskEventStream({ taskId: task.id, afterId: 0, signal: controller.signal }), (e) => e.length >= 1);
+      controller.abort();
+      expect((events[0].data.payload as { message: string }).message).toBe(expected);
+    } finally {
+      await handle.close();
+    }
   });
 
   it("an unexpected error is a 500 with a generic message and no detail", async () => {
