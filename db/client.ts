@@ -1,4 +1,5 @@
 import "server-only";
+import { logError } from "@/lib/log";
 import fs from "node:fs";
 import path from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -105,7 +106,7 @@ export async function openPostgres(url: string, opts: { migrate?: boolean; max?:
   const pg = (await import("pg")).default;
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
-  pool.on("error", (err) => console.error("postgres pool error:", err.message));
+  pool.on("error", (err) => logError("postgres pool error", err));
   const db = drizzle(pool, { schema });
   if (opts.migrate) {
     const { migrate } = await import("drizzle-orm/node-postgres/migrator");
@@ -121,7 +122,7 @@ export async function openPostgres(url: string, opts: { migrate?: boolean; max?:
     client.on("notification", (msg) => {
       for (const fn of subscribers.get(msg.channel) ?? []) fn(msg.payload ?? "");
     });
-    client.on("error", (err) => console.error("postgres listener error:", err.message));
+    client.on("error", (err) => logError("postgres listener error", err));
     listener = client;
     return client;
   }

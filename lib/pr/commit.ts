@@ -1,4 +1,5 @@
 import "server-only";
+import { logError } from "@/lib/log";
 import { git, GitError } from "@/lib/runner/git";
 import type { AttemptWorkspace } from "@/lib/runner/workspace";
 import { AppError } from "@/lib/errors";
@@ -60,7 +61,7 @@ export async function commitAttempt(opts: {
     return { commit, created };
   } catch (err) {
     if (err instanceof GitError) {
-      console.error("commit failed:", err.message);
+      logError("commit failed", err);
       throw new AppError("commit_failed", "Patchbay could not commit this attempt's changes. Nothing was pushed; try again.", 500);
     }
     throw err;

@@ -1,4 +1,5 @@
 import "server-only";
+import { logError } from "@/lib/log";
 import { AppError } from "@/lib/errors";
 import { getEnv } from "@/lib/env";
 import { installAppAction } from "@/lib/github/errors";
@@ -80,7 +81,7 @@ export function pushError(err: unknown, opts: { repoFullName: string; branch: st
   ) {
     return new AppError("github_unavailable", `GitHub is not answering right now (while pushing ${branch}). Try again shortly.`, 502);
   }
-  console.error("push failed:", err.message);
+  logError("push failed", err);
   return new AppError("push_failed", `Pushing ${branch} to ${repo} failed. Try again.`, 502);
 }
 

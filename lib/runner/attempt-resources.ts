@@ -1,4 +1,5 @@
 import "server-only";
+import { logError } from "@/lib/log";
 import fs from "node:fs/promises";
 import type { SandboxOptions } from "@/lib/sandbox";
 import { createAttemptCgroup, detectCgroupSupport, removeLeftCgroup, type AttemptCgroup } from "@/lib/sandbox/cgroup";
@@ -85,7 +86,7 @@ export async function acquireAttemptResources(opts: { config: RunnerConfig; work
       return cgroup ? (await cgroup.cpuUsageMs()) / 1000 : null;
     },
     async release() {
-      await cgroup?.destroy().catch((err) => console.error("could not remove an attempt's cgroup:", (err as Error).message));
+      await cgroup?.destroy().catch((err) => logError("could not remove an attempt's cgroup", err));
       await volume.destroy();
     },
   };

@@ -1,4 +1,5 @@
 import "server-only";
+import { logError } from "@/lib/log";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { DbHandle } from "@/db";
@@ -188,7 +189,7 @@ export async function runAttemptJob(opts: {
   const releaseAll = async () => {
     if (cpuWatch) clearInterval(cpuWatch);
     await sandbox?.destroy().catch(() => undefined);
-    await resources?.release().catch((err) => console.error("could not release an attempt's volume:", (err as Error).message));
+    await resources?.release().catch((err) => logError("could not release an attempt's volume", err));
   };
   try {
     if (attempt.cancelRequested) throw new AttemptFailure("cancelled", "Stopped before it started.");
@@ -341,7 +342,7 @@ export async function runAttemptJob(opts: {
         : err instanceof AppError || err instanceof PhaseFailure || err instanceof SnapshotError || err instanceof ResourceError
           ? new AttemptFailure(err.code, err.message)
           : new AttemptFailure("internal", `The runner hit an unexpected error: ${redact((err as Error)?.message ?? String(err)).slice(0, 300)}`);
-    if (failure.code === "internal") console.error("attempt failed:", err);
+    if (failure.code === "internal") logError("attempt failed", err);
     finalStatus = reason ? statusForStop(reason) : failure.code === "cancelled" ? "cancelled" : "failed";
     const error = reason === "shutdown" || reason === "lease_lost" ? stopError(reason) : failure;
     await events.flush();
@@ -351,7 +352,7 @@ export async function runAttemptJob(opts: {
       errorCode: finalStatus === "failed" ? error.code : null,
       errorMessage: finalStatus === "failed" ? error.message : null,
       finishedAt: new Date(),
-    }).catch((e) => console.error("could not record the attempt's end:", e));
+    }).catch((e) => logError("could not record the attempt's end", e));
   } finally {
     await releaseAll();
     await events.flush();

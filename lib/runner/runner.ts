@@ -1,4 +1,5 @@
 import "server-only";
+import { logError } from "@/lib/log";
 import type { DbHandle } from "@/db";
 import { claimJob, finishJob, isCancelRequested, reapExpiredJobs, renewLease, type JobRow } from "@/db/queries/jobs";
 import { findAttempt, refreshTaskStatus, updateAttempt } from "@/db/queries/tasks";
@@ -64,7 +65,7 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
         }
       } while (wantClaim && !stopping);
     } catch (err) {
-      console.error("runner could not claim work:", (err as Error).message);
+      logError("runner could not claim work", err);
     } finally {
       claiming = false;
       checkIdle();
@@ -80,7 +81,7 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
         const status = await runAttemptJob({ handle, config, job, signal: controller.signal, stopReason: () => aj.reason });
         await finishJob(handle.db, job.id, status === "succeeded" ? "done" : status === "cancelled" ? "cancelled" : "failed");
       } catch (err) {
-        console.error("runner job crashed:", err);
+        logError("runner job crashed", err);
         await finishJob(handle.db, job.id, "failed").catch(() => undefined);
       } finally {
         clearTimeout(timeout);
@@ -98,7 +99,7 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
         if (!(await renewLease(handle.db, aj.job.id, config.runnerId, config.leaseMs))) stopJob(aj, "lease_lost");
         else if (await isCancelRequested(handle.db, aj.job.attemptId)) stopJob(aj, "cancel");
       } catch (err) {
-        console.error("runner heartbeat failed:", (err as Error).message);
+        logError("runner heartbeat failed", err);
       }
     }
   }
@@ -117,7 +118,7 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
       await refreshTaskStatus(handle.db, job.taskId);
       // When the dead runner shared this machine, its mount and cgroup are here: give them back now.
       await releaseLeftovers({ config, workspace: attemptWorkspace(config.dataDir, attempt.id), attemptId: attempt.id }).catch((err) =>
-        console.error("could not release a lost attempt's leftovers:", (err as Error).message),
+        logError("could not release a lost attempt's leftovers", err),
       );
     }
     return expired.length;
@@ -130,11 +131,11 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
   const timers = [
     setInterval(() => void claimLoop(), config.pollMs),
     setInterval(() => void heartbeat(), config.heartbeatMs),
-    setInterval(() => void sweep().catch((err) => console.error("runner sweep failed:", (err as Error).message)), config.sweepMs),
+    setInterval(() => void sweep().catch((err) => logError("runner sweep failed", err)), config.sweepMs),
     setInterval(
       () =>
         void reapWorkspaces(handle.db, { dataDir: config.dataDir, ttlMs: config.workspaceTtlMs }).catch((err) =>
-          console.error("workspace reaper failed:", (err as Error).message),
+          logError("workspace reaper failed", err),
         ),
       Math.min(config.workspaceTtlMs, 15 * 60_000),
     ),
