@@ -36,7 +36,24 @@ export type LogItem =
   | { kind: "patch"; key: string; turn: number; changed: PatchChange[]; failures: PatchFailure[] }
   | { kind: "error"; key: string; turn: number; code: string; message: string }
   | { kind: "status"; key: string; turn: number; status: string }
-  | { kind: "diff"; key: string; turn: number; files: number; additions: number; deletions: number; truncated: boolean };
+  | { kind: "diff"; key: string; turn: number; files: number; additions: number; deletions: number; truncated: boolean }
+  | NetworkItem;
+
+/** What the egress proxy decided (a refusal, the first request to a host) or moved in a phase (a summary). */
+export type NetworkItem = {
+  kind: "network";
+  key: string;
+  turn: number;
+  phase: string;
+  verdict: "refused" | "allowed" | "summary";
+  host: string;
+  port?: number;
+  method: string | null;
+  message: string;
+  requests?: number;
+  refused?: number;
+  hosts?: { host: string; requests: number; bytes: number }[];
+};
 
 const str = (v: unknown, fallback = ""): string => (typeof v === "string" ? v : fallback);
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
@@ -151,6 +168,32 @@ export class LogModel {
           additions: num(stats.additions) ?? 0,
           deletions: num(stats.deletions) ?? 0,
           truncated: p.truncated === true,
+        });
+        break;
+      }
+      case "network": {
+        const verdict = p.kind === "refused" || p.kind === "allowed" ? p.kind : "summary";
+        const hosts =
+          verdict === "summary" && typeof p.hosts === "object" && p.hosts !== null
+            ? Object.entries(p.hosts as Record<string, Record<string, unknown>>).map(([host, h]) => ({
+                host,
+                requests: num(h?.requests) ?? 0,
+                bytes: (num(h?.bytesIn) ?? 0) + (num(h?.bytesOut) ?? 0),
+              }))
+            : undefined;
+        this.items.push({
+          kind: "network",
+          key,
+          turn: e.turn,
+          phase: str(p.phase),
+          verdict,
+          host: str(p.host),
+          port: num(p.port),
+          method: typeof p.method === "string" ? p.method : null,
+          message: str(p.message),
+          requests: num(p.requests),
+          refused: num(p.refused),
+          hosts,
         });
         break;
       }

@@ -21,7 +21,7 @@ export async function findEnvironmentById(db: Db, id: string): Promise<Environme
 
 export type EnvironmentSettings = Pick<
   typeof environments.$inferInsert,
-  "defaultBranch" | "setupScript" | "envVars" | "secretsEncrypted" | "internetPolicy" | "setupTimeoutSeconds"
+  "defaultBranch" | "setupScript" | "envVars" | "secretsEncrypted" | "internetPolicy" | "setupTimeoutSeconds" | "allowedDomains" | "allowedMethods"
 >;
 
 export async function upsertEnvironment(

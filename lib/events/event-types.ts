@@ -9,4 +9,5 @@ export type TaskEventType =
   | "patch"
   | "diff"
   | "usage"
-  | "error";
+  | "error"
+  | "network";

@@ -1,5 +1,7 @@
 import "server-only";
 import crypto from "node:crypto";
+import dns from "node:dns";
+import net from "node:net";
 import os from "node:os";
 import type { AgentLimits } from "@/lib/agent/loop";
 import type { ModelClientOptions } from "@/lib/agent/model";
@@ -32,7 +34,39 @@ export type RunnerConfig = {
     cgroup: { mode: "auto" | "off"; parent?: string };
   };
   github: { tokenFor(repoFullName: string): Promise<string>; remoteUrl(repoFullName: string): string };
+  egress: {
+    /** DNS servers the egress proxy resolves with (default: the system's resolver). */
+    dnsServers?: string[];
+    /** Patchbay's own hosts (web, database, model), by name and resolved address: no sandbox reaches them. */
+    denied(): { names: string[]; addresses: string[] };
+  };
 };
+
+/** Host names of the URLs Patchbay itself serves or uses, and (refreshed in the background) their addresses. */
+function ownHosts(urls: (string | undefined)[]): () => { names: string[]; addresses: string[] } {
+  const names = [
+    ...new Set(
+      urls.flatMap((u) => {
+        try {
+          return u ? [new URL(u).hostname.replace(/^\[|\]$/g, "").toLowerCase()] : [];
+        } catch {
+          return [];
+        }
+      }),
+    ),
+  ];
+  let addresses: string[] = names.filter((n) => net.isIP(n));
+  let refreshed = 0;
+  const refresh = () => {
+    refreshed = Date.now();
+    void Promise.all(names.filter((n) => !net.isIP(n)).map((n) => dns.promises.lookup(n, { all: true }).then((r) => r.map((a) => a.address), () => [])))
+      .then((lists) => (addresses = [...new Set([...names.filter((n) => net.isIP(n)), ...lists.flat()])]));
+  };
+  return () => {
+    if (Date.now() - refreshed > 5 * 60_000) refresh();
+    return { names, addresses };
+  };
+}
 
 const MiB = 1024 * 1024;
 
@@ -87,6 +121,10 @@ export function runnerConfigFromEnv(env: Env = getEnv(), overrides: Partial<Runn
     github: {
       tokenFor: async (repo) => (await getRepoInstallationToken(repo)).token,
       remoteUrl: repoGitUrl,
+    },
+    egress: {
+      dnsServers: env.EGRESS_DNS_SERVERS?.split(",").map((s) => s.trim()).filter(Boolean),
+      denied: ownHosts([env.NEXTAUTH_URL, env.DATABASE_URL, env.OPENAI_BASE_URL]),
     },
     ...overrides,
   };

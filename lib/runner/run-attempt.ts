@@ -14,6 +14,8 @@ import type { PatchFs, ShellExecutor } from "@/lib/agent/types";
 import { createWorkspaceFs } from "@/lib/agent/workspace-fs";
 import { AppError } from "@/lib/errors";
 import { AttemptEventWriter } from "@/lib/events/writer";
+import { publicMessage } from "@/lib/public-message";
+import { storableText } from "@/lib/text";
 import { checkSandboxAvailable, createBwrapSandbox, ensureSandboxUser, type Sandbox, type SandboxOptions } from "@/lib/sandbox";
 import { runHostCommandOk } from "@/lib/sandbox/host-command";
 import { isRoot } from "@/lib/sandbox/host-user";
@@ -22,6 +24,7 @@ import { acquireAttemptResources, limitMessage, ResourceError, type AttemptResou
 import type { RunnerConfig } from "./config";
 import { computeDiff } from "./diff";
 import { redact } from "./git";
+import { agentPolicy, closePhaseNetwork, openPhaseNetwork, SETUP_POLICY, type PhaseNetwork } from "./egress";
 import { PhaseFailure, restoreSnapshot, runSetupScript } from "./setup-phase";
 import { SnapshotError, takeSnapshot } from "./snapshot";
 import {
@@ -183,12 +186,15 @@ export async function runAttemptJob(opts: {
   let sandbox: Sandbox | null = null;
   let resources: AttemptResources | null = null;
   let cpuWatch: NodeJS.Timeout | null = null;
+  let agentNetwork: PhaseNetwork | null = null;
   let finalStatus: AttemptStatus = "failed";
   // Everything the turn held on this machine goes before its final status is written: a finished attempt has no
   // process, mount or cgroup left.
   const releaseAll = async () => {
     if (cpuWatch) clearInterval(cpuWatch);
     await sandbox?.destroy().catch(() => undefined);
+    if (agentNetwork) await closePhaseNetwork(agentNetwork, events, "agent").catch(() => undefined);
+    agentNetwork = null;
     await resources?.release().catch((err) => logError("could not release an attempt's volume", err));
   };
   try {
@@ -253,17 +259,23 @@ export async function runAttemptJob(opts: {
     });
     if (environment?.setupScript.trim()) {
       await setStatus("setup");
-      await runSetupScript({ environment, sandboxBase, events, signal });
+      const network = await openPhaseNetwork({ config, workspace: ws, phase: "setup", policy: SETUP_POLICY, events });
+      try {
+        await runSetupScript({ environment, sandboxBase, network, events, signal });
+      } finally {
+        await closePhaseNetwork(network, events, "setup");
+      }
     }
     if (restore) await restoreSnapshot({ sandboxBase, signal });
     if (signal.aborted) throw cpuFailure() ?? new AttemptFailure("cancelled", "Stopped.");
 
-    // The agent gets the environment's variables but never its secrets, and the network only if the
-    // environment turns it on.
+    // The agent gets the environment's variables but never its secrets, and the internet (through the egress
+    // proxy, with the environment's policy) only if the environment allows it.
+    agentNetwork = await openPhaseNetwork({ config, workspace: ws, phase: "agent", policy: agentPolicy(environment), events });
     sandbox = await createBwrapSandbox({
       ...sandboxBase,
       mode: task.mode === "code" ? "rw" : "ro",
-      network: environment?.internetPolicy === "on" ? "on" : "off",
+      ...(agentNetwork.network === "proxy" ? { network: "proxy", proxySocket: agentNetwork.proxySocket } : { network: "off" }),
       env: environment?.envVars ?? {},
     });
     const box = sandbox;
@@ -300,6 +312,8 @@ export async function runAttemptJob(opts: {
     });
     await events.flush();
     await box.destroy();
+    await closePhaseNetwork(agentNetwork, events, "agent");
+    agentNetwork = null;
     const usage = {
       inputTokens: attempt.inputTokens + result.usage.inputTokens,
       outputTokens: attempt.outputTokens + result.usage.outputTokens,
@@ -328,7 +342,7 @@ export async function runAttemptJob(opts: {
           : null;
     await releaseAll();
     await setStatus(finalStatus, {
-      summary: result.finalMessage || attempt.summary,
+      summary: result.finalMessage ? storableText(result.finalMessage) : attempt.summary,
       errorCode: error?.code ?? null,
       errorMessage: error?.message ?? null,
       finishedAt: new Date(),
@@ -341,7 +355,7 @@ export async function runAttemptJob(opts: {
         ? err
         : err instanceof AppError || err instanceof PhaseFailure || err instanceof SnapshotError || err instanceof ResourceError
           ? new AttemptFailure(err.code, err.message)
-          : new AttemptFailure("internal", `The runner hit an unexpected error: ${redact((err as Error)?.message ?? String(err)).slice(0, 300)}`);
+          : new AttemptFailure("internal", `The runner hit an unexpected error: ${publicMessage(redact((err as Error)?.message ?? String(err))).slice(0, 300)}`);
     if (failure.code === "internal") logError("attempt failed", err);
     finalStatus = reason ? statusForStop(reason) : failure.code === "cancelled" ? "cancelled" : "failed";
     const error = reason === "shutdown" || reason === "lease_lost" ? stopError(reason) : failure;

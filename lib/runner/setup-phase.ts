@@ -24,7 +24,7 @@ export function redactValues(text: string, secrets: string[]): string {
 
 /**
  * The environment's setup script, in its own sandbox: the checkout writable (dependencies land in it), the
- * network on (package registries), the variables and the secrets in its environment. The script reaches bash on
+ * internet through the egress proxy (package registries), the variables and the secrets in its environment. The script reaches bash on
  * stdin (read whole before it runs, so its commands see an empty stdin), never on a command line. Its shell ends
  * with it: an `export` does not reach the agent, and neither do the secrets. Output is logged with secret values
  * masked.
@@ -32,6 +32,8 @@ export function redactValues(text: string, secrets: string[]): string {
 export async function runSetupScript(opts: {
   environment: EnvironmentRow;
   sandboxBase: Omit<SandboxOptions, "mode" | "network" | "env">;
+  /** The setup phase's way out: the egress proxy (any public host), never the host's network. */
+  network: { network: "off" } | { network: "proxy"; proxySocket: string };
   events: AttemptEventWriter;
   signal: AbortSignal;
 }) {
@@ -41,7 +43,7 @@ export async function runSetupScript(opts: {
   const box = await createBwrapSandbox({
     ...opts.sandboxBase,
     mode: "rw",
-    network: "on",
+    ...(opts.network.network === "proxy" ? { network: "proxy", proxySocket: opts.network.proxySocket } : { network: "off" }),
     env: { ...environment.envVars, ...secrets },
   });
   const chunkId = "setup-script";

@@ -23,7 +23,7 @@ const base: BwrapArgsInput = {
   env: mergeSandboxEnv({ FOO: "bar" }),
   hostTmpDir: "/tmp/patchbay-sandbox-x/tmp",
   hostEtcDir: "/tmp/patchbay-sandbox-x/etc",
-  etcFileNames: Object.keys(syntheticEtcFiles("off")),
+  etcFileNames: Object.keys(syntheticEtcFiles()),
   cwd: "/workspace",
   command: ["echo", "hi"],
 };
@@ -82,12 +82,16 @@ describe("buildBwrapArgs", () => {
     expect(all.some(([flag, src]) => flag === "--bind" && src === base.workspaceDir)).toBe(false);
   });
 
-  it("shares the network and binds resolv.conf only when network is on", () => {
-    const etc = Object.keys(syntheticEtcFiles("on"));
-    const args = buildBwrapArgs({ ...base, network: "on", etcFileNames: etc });
-    expect(args).toContain("--share-net");
-    expect(binds(args)).toContainEqual(["--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"]);
-    expect(binds(args)).toContainEqual(["--ro-bind-try", "/etc/hosts", "/etc/hosts"]);
+  it("never shares the host's network: with the proxy only its socket is bound in, and there is no resolv.conf", () => {
+    for (const network of ["off", "proxy"] as const) {
+      const args = buildBwrapArgs({ ...base, network, proxySocket: "/srv/patchbay/work/a/egress-agent.sock" });
+      expect(args).not.toContain("--share-net");
+      expect(args).toContain("--unshare-all");
+      expect(binds(args).map(([, src]) => src)).not.toContain("/etc/resolv.conf");
+    }
+    const args = buildBwrapArgs({ ...base, network: "proxy", proxySocket: "/srv/patchbay/work/a/egress-agent.sock" });
+    expect(binds(args)).toContainEqual(["--ro-bind", "/srv/patchbay/work/a/egress-agent.sock", "/run/patchbay/proxy.sock"]);
+    expect(() => buildBwrapArgs({ ...base, network: "proxy" })).toThrow(SandboxUsageError);
   });
 });
 

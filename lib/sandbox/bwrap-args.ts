@@ -46,6 +46,30 @@ export const ETC_READONLY_FILES = [
   "/etc/shells",
 ];
 
+/** Where the egress proxy's socket appears inside, and the loopback port a bridge (socat) serves it on. */
+export const SANDBOX_PROXY_SOCKET = "/run/patchbay/proxy.sock";
+export const SANDBOX_PROXY_PORT = 3128;
+
+/** Variables that point every proxy-aware client (curl, git, npm, pip, cargo…) at the bridge. */
+export function proxyEnv(): Record<string, string> {
+  const url = `http://127.0.0.1:${SANDBOX_PROXY_PORT}`;
+  const noProxy = "localhost,127.0.0.1,::1";
+  return { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, ALL_PROXY: url, NO_PROXY: noProxy, no_proxy: noProxy };
+}
+
+/**
+ * pid 1 with the network through the proxy: starts the bridge from 127.0.0.1:3128 (the sandbox's own loopback) to
+ * the proxy's socket, waits until it listens (at most a second), then runs the command like PID1_SHELL.
+ */
+export const PID1_PROXY_SHELL = [
+  "/bin/sh",
+  "-c",
+  `socat TCP-LISTEN:${SANDBOX_PROXY_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${SANDBOX_PROXY_SOCKET} 2>/dev/null & ` +
+    `i=0; while [ $i -lt 200 ] && ! grep -q ' 0100007F:${SANDBOX_PROXY_PORT.toString(16).toUpperCase().padStart(4, "0")} 00000000:0000 0A' /proc/net/tcp; do i=$((i+1)); sleep 0.005; done; ` +
+    '"$@"; exit $?',
+  "sh",
+];
+
 /**
  * The sandbox's pid 1 (run with --as-pid-1): a shell that runs the command as an ordinary child (pid 1 ignores
  * signals it has no handler for; the command should not) and exits with its status (128+n when killed by signal n).
@@ -82,18 +106,17 @@ export function mergeSandboxEnv(extra: Record<string, string> | undefined): Reco
   return env;
 }
 
-/** Synthesized /etc files, so that uid 1000 has a name and nothing of the host's user list leaks. */
-export function syntheticEtcFiles(network: "off" | "on"): Record<string, string> {
+/** Synthesized /etc files, so that uid 1000 has a name and nothing of the host's user list leaks. No resolv.conf:
+ * a sandbox has no DNS (with the proxy, names are resolved by the proxy). */
+export function syntheticEtcFiles(): Record<string, string> {
   const files: Record<string, string> = {
     passwd:
       "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n" +
       `sandbox:x:${SANDBOX_UID}:${SANDBOX_GID}:Patchbay sandbox:${SANDBOX_HOME}:/bin/bash\n` +
       "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
     group: `root:x:0:\nsandbox:x:${SANDBOX_GID}:\nnogroup:x:65534:\n`,
+    hosts: "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n",
   };
-  if (network === "off") {
-    files.hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n";
-  }
   return files;
 }
 
@@ -115,7 +138,9 @@ export function resolveSandboxCwd(cwd: string | undefined): string {
 export type BwrapArgsInput = {
   workspaceDir: string;
   mode: "rw" | "ro";
-  network: "off" | "on";
+  network: "off" | "proxy";
+  /** With network "proxy": the host path of the egress proxy's Unix socket. */
+  proxySocket?: string;
   env: Record<string, string>;
   /** Host dir bound read-write at /tmp (per sandbox, removed by destroy). */
   hostTmpDir: string;
@@ -159,7 +184,6 @@ export function buildBwrapArgs(input: BwrapArgsInput): string[] {
   ];
   // No nested user namespaces, so the command never holds capabilities anywhere (bubblewrap >= 0.8.0).
   if (input.disableUserns !== false) a.splice(2, 0, "--disable-userns");
-  if (input.network === "on") a.push("--share-net");
 
   a.push(
     "--ro-bind", "/usr", "/usr",
@@ -176,9 +200,9 @@ export function buildBwrapArgs(input: BwrapArgsInput): string[] {
   );
   for (const file of ETC_READONLY_FILES) a.push("--ro-bind-try", file, file);
   for (const name of input.etcFileNames) a.push("--ro-bind", path.join(input.hostEtcDir, name), `/etc/${name}`);
-  if (input.network === "on") {
-    a.push("--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf");
-    if (!input.etcFileNames.includes("hosts")) a.push("--ro-bind-try", "/etc/hosts", "/etc/hosts");
+  if (input.network === "proxy") {
+    if (!input.proxySocket) throw new SandboxUsageError("network proxy needs the proxy's socket");
+    a.push("--ro-bind", input.proxySocket, SANDBOX_PROXY_SOCKET);
   }
   for (const bind of input.extraReadOnlyBinds ?? []) a.push("--ro-bind", bind.hostPath, bind.sandboxPath);
   a.push(input.mode === "rw" ? "--bind" : "--ro-bind", input.workspaceDir, SANDBOX_WORKSPACE);

@@ -8,7 +8,9 @@ import path from "node:path";
 import {
   SANDBOX_HOME,
   PID1_SHELL,
+  PID1_PROXY_SHELL,
   ARGS_FD,
+  proxyEnv,
   buildBwrapArgs,
   hostToolEnv,
   launcherPrefix,
@@ -178,10 +180,11 @@ function validateExtraBinds(binds: SandboxOptions["extraReadOnlyBinds"]): Array<
 export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const bwrapPath = opts.bwrapPath ?? "bwrap";
   if (opts.mode !== "rw" && opts.mode !== "ro") throw new SandboxUsageError(`invalid mode: ${String(opts.mode)}`);
-  if (opts.network !== "off" && opts.network !== "on") throw new SandboxUsageError(`invalid network: ${String(opts.network)}`);
+  if (opts.network !== "off" && opts.network !== "proxy") throw new SandboxUsageError(`invalid network: ${String(opts.network)}`);
+  if (opts.network === "proxy" && !opts.proxySocket) throw new SandboxUsageError("network proxy needs proxySocket");
   const workspaceDir = await validateWorkspace(opts.workspaceDir);
   const limits = resolveLimits(opts.limits);
-  const env = mergeSandboxEnv(opts.env);
+  const env = mergeSandboxEnv({ ...(opts.network === "proxy" ? proxyEnv() : {}), ...opts.env });
   const extraBinds = validateExtraBinds(opts.extraReadOnlyBinds);
   const hostUser = await resolveHostUser(opts.hostUser);
 
@@ -197,7 +200,7 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
     const tmpDir = path.join(scratch, "tmp");
     const homeDir = path.join(tmpDir, path.posix.relative("/tmp", SANDBOX_HOME));
     await fs.mkdir(etcDir, { mode: 0o755 });
-    const etcFiles = syntheticEtcFiles(opts.network);
+    const etcFiles = syntheticEtcFiles();
     for (const [name, content] of Object.entries(etcFiles)) {
       await fs.writeFile(path.join(etcDir, name), content, { mode: 0o644 });
     }
@@ -229,13 +232,14 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
           workspaceDir,
           mode: opts.mode,
           network: opts.network,
+          proxySocket: opts.proxySocket,
           env,
           hostTmpDir: tmpDir,
           hostEtcDir: etcDir,
           etcFileNames,
           cwd: resolveSandboxCwd(req.cwd),
           extraReadOnlyBinds: extraBinds,
-          command: [...limitPrefix, ...PID1_SHELL, ...req.argv],
+          command: [...limitPrefix, ...(opts.network === "proxy" ? PID1_PROXY_SHELL : PID1_SHELL), ...req.argv],
           statusFd: STATUS_FD,
           disableUserns: available.disableUserns,
         });

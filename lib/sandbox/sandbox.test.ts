@@ -310,12 +310,34 @@ describe.skipIf(!hasBwrap)("bubblewrap sandbox (skipped only when bwrap is not i
       expect(dns.exitCode).not.toBe(0);
     });
 
-    it("with network on (setup scripts), shares the host network", async () => {
-      const sb = await make({ network: "on" });
-      const r = await sb.exec({ argv: bash(`exec 3<>/dev/tcp/127.0.0.1/${port} && cat <&3`), timeoutMs: 10_000 });
-      expect(r.stdout).toBe("hello from host\n");
-      expect(connections).toBe(1);
-      connections = 0;
+    it("with the proxy, its only way out is the proxy's socket (bridged to 127.0.0.1:3128), never the host's network", async () => {
+      // A stand-in for the egress proxy: answers every request on its Unix socket with what it was asked.
+      const socketPath = path.join(root, "proxy.sock");
+      const asked: string[] = [];
+      const proxy = net.createServer((socket) => {
+        socket.once("data", (d) => {
+          asked.push(d.toString("utf8").split("\r\n")[0]);
+          socket.end("HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\nvia the proxy\n");
+        });
+      });
+      await new Promise<void>((resolve) => proxy.listen(socketPath, resolve));
+      fs.chmodSync(socketPath, 0o666);
+      try {
+        const sb = await make({ network: "proxy", proxySocket: socketPath });
+        const r = await sb.exec({
+          argv: bash(`echo "$HTTP_PROXY $HTTPS_PROXY"; curl -s http://example.test/hello; exec 3<>/dev/tcp/127.0.0.1/${port} || echo "no host port"`),
+          timeoutMs: 10_000,
+        });
+        expect(r.stdout).toContain("http://127.0.0.1:3128 http://127.0.0.1:3128");
+        expect(r.stdout).toContain("via the proxy");
+        expect(r.stdout).toContain("no host port");
+        expect(asked).toEqual(["GET http://example.test/hello HTTP/1.1"]);
+        expect(connections).toBe(0);
+        const dns = await sb.exec({ argv: ["getent", "hosts", "example.com"], timeoutMs: 10_000 });
+        expect(dns.exitCode).not.toBe(0);
+      } finally {
+        await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      }
     });
   });
 

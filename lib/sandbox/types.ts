@@ -31,8 +31,14 @@ export type SandboxOptions = {
   workspaceDir: string;
   /** "rw" = Code mode (checkout writable), "ro" = Ask mode (checkout bound read-only). */
   mode: "rw" | "ro";
-  /** "off" = empty network namespace (only a loopback of its own). "on" = host network (setup scripts only). */
-  network: "off" | "on";
+  /**
+   * "off" = an empty network namespace (only a loopback of its own). "proxy" = the same, plus the egress proxy's
+   * Unix socket (proxySocket) bridged to 127.0.0.1:3128 and HTTP(S)_PROXY pointing there: the only way out.
+   * A sandbox never shares the host's network.
+   */
+  network: "off" | "proxy";
+  /** Host path of the egress proxy's Unix socket (network "proxy"). */
+  proxySocket?: string;
   /** Extra environment variables. Everything else is cleared; see `baseSandboxEnv`. */
   env?: Record<string, string>;
   limits?: SandboxLimits;
