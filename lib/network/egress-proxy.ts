@@ -98,8 +98,8 @@ export async function startEgressProxy(opts: {
         addresses = [];
       }
       if (addresses.length === 0) decision = { ok: false, reason: "unreachable" };
-      else if (addresses.some((a) => deniedAddresses.has(a))) decision = { ok: false, reason: "patchbay_host" };
       else if (addresses.some(isPrivateAddress)) decision = { ok: false, reason: "private_address" };
+      else if (addresses.some((a) => deniedAddresses.has(a))) decision = { ok: false, reason: "patchbay_host" };
       else decision = { ok: true, address: addresses[0] };
     }
     if (!decision.ok) {

@@ -61,6 +61,8 @@ export async function startHostileStack(opts: {
   commandLimits?: Partial<RunnerConfig["sandbox"]["limits"]>;
   concurrency?: number;
   commandTimeoutMs?: number;
+  /** DNS servers of the egress proxy (a test DNS server naming the test hosts). */
+  egressDnsServers?: string[];
 }): Promise<HostileStack> {
   const hostDir = fs.mkdtempSync(path.join(os.tmpdir(), "patchbay-sec-"));
   fs.chmodSync(hostDir, 0o755);
@@ -92,6 +94,7 @@ export async function startHostileStack(opts: {
       limits: { ...base.sandbox.limits, ...opts.commandLimits },
       attempt: { ...base.sandbox.attempt, ...opts.limits },
     },
+    egress: { ...base.egress, dnsServers: opts.egressDnsServers ?? base.egress.dnsServers },
   });
   const runner = await startRunner(handle, config);
   const [user] = await handle.db.insert(users).values({ name: "Mallory", githubLogin: "mallory", githubId: 6660 }).returning();
