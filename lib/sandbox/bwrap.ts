@@ -216,7 +216,7 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
     const hostEnv = hostToolEnv();
     const cgroup = opts.cgroup ?? null;
     const prefix = [...launcherPrefix(cgroup?.procsFiles ?? []), ...setprivPrefix(hostUser)];
-    const limitPrefix = prlimitPrefix(limits, { addressSpace: cgroup === null });
+    const limitPrefix = prlimitPrefix(limits, { perProcessMemory: cgroup === null });
     const etcFileNames = Object.keys(etcFiles);
 
     const sandbox: Sandbox = {

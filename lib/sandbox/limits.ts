@@ -40,10 +40,11 @@ export function resolveLimits(limits: SandboxLimits | undefined): ResolvedLimits
  * sandbox's user namespace it counts only this sandbox's processes (verified on Linux 6.x), not every process of
  * the shared host user, so parallel sandboxes do not starve each other.
  */
-export function prlimitPrefix(limits: ResolvedLimits, opts: { addressSpace?: boolean } = {}): string[] {
+export function prlimitPrefix(limits: ResolvedLimits, opts: { perProcessMemory?: boolean } = {}): string[] {
   const args = ["/usr/bin/prlimit", `--nproc=${limits.maxProcesses}`];
-  // Without a control group, memory is bounded per process by its address space.
-  if (opts.addressSpace && limits.memoryBytes !== undefined) args.push(`--as=${limits.memoryBytes}`);
+  // Without a control group, memory is bounded per process: RLIMIT_DATA (private writable memory), not RLIMIT_AS,
+  // which would also count the address space V8 and WebAssembly only reserve and so break node at any sane value.
+  if (opts.perProcessMemory && limits.memoryBytes !== undefined) args.push(`--data=${limits.memoryBytes}`);
   if (limits.maxFileBytes !== undefined) args.push(`--fsize=${limits.maxFileBytes}`);
   // CPU: SIGXCPU at the soft limit (exit 152 from a shell), SIGKILL one second later.
   if (limits.cpuSeconds !== undefined) args.push(`--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`);

@@ -19,7 +19,7 @@ export type SandboxLimits = {
   maxFileBytes?: number;
   /**
    * Memory, bytes. With a control group (SandboxOptions.cgroup) it bounds the whole attempt there; without one it
-   * becomes RLIMIT_AS of each process (address space, a coarser bound).
+   * becomes RLIMIT_DATA of each process (its private writable memory, a coarser bound).
    */
   memoryBytes?: number;
   /** Output kept per stream (stdout, stderr) per command, in bytes. The rest is read, counted and discarded. Default 1 MiB. */
