@@ -406,6 +406,15 @@ describe.skipIf(!hasBwrap)("bubblewrap sandbox (skipped only when bwrap is not i
       expect(pre.cancelled).toBe(true);
     });
 
+    it("without a cgroup, bounds each process's memory (RLIMIT_DATA) and node's WebAssembly still works", async () => {
+      const sb = await make({ limits: { memoryBytes: 256 * MiB } });
+      const eat = await sb.exec({ argv: bash("tail /dev/zero; echo exit=$?"), timeoutMs: 20_000 });
+      expect(eat.stdout).toContain("exit=1");
+      expect(eat.stderr).toContain("memory exhausted");
+      const wasm = await sb.exec({ argv: ["node", "-e", "new WebAssembly.Memory({ initial: 10 }); console.log('wasm ok')"], timeoutMs: 20_000 });
+      expect(wasm.stdout).toBe("wasm ok\n");
+    });
+
     it("limits file size", async () => {
       const sb = await make({ limits: { maxFileBytes: 10 * MiB } });
       const r = await sb.exec({ argv: sh("head -c 200M /dev/zero > big"), timeoutMs: 30_000 });
