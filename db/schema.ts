@@ -67,6 +67,7 @@ export const sessions = pgTable(
 // ---------- Domain ----------
 
 export type InternetPolicy = "off" | "allowlist" | "on";
+export type AllowlistPreset = "none" | "common";
 
 export const environments = pgTable(
   "environments",
@@ -83,14 +84,42 @@ export const environments = pgTable(
     /** AES-GCM ciphertext of a JSON object; visible to the setup phase only. */
     secretsEncrypted: text("secrets_encrypted"),
     internetPolicy: text("internet_policy").$type<InternetPolicy>().notNull().default("off"),
+    /** "common": the common package registries (lib/network/policy.ts) on top of allowedDomains. */
+    allowlistPreset: text("allowlist_preset").$type<AllowlistPreset>().notNull().default("none"),
     allowedDomains: jsonb("allowed_domains").$type<string[]>().notNull().default([]),
+    /** [] = every method; ["GET", "HEAD", "OPTIONS"] = read-only (plain HTTP only). */
     allowedMethods: jsonb("allowed_methods").$type<string[]>().notNull().default([]),
+    /** The setup phase's own policy (it installs dependencies): on by default, same allowlist. */
+    setupInternetPolicy: text("setup_internet_policy").$type<InternetPolicy>().notNull().default("on"),
+    /** Bumped by "Reset cache": cache entries of older generations are never used again. */
+    cacheGeneration: integer("cache_generation").notNull().default(0),
     setupTimeoutSeconds: integer("setup_timeout_seconds").notNull().default(1200),
     taskTimeoutSeconds: integer("task_timeout_seconds").notNull().default(1800),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex("environments_owner_repo_idx").on(t.ownerId, t.repoFullName)],
+);
+
+/**
+ * A prepared environment kept on a runner's disk (the checkout after setup), so that later attempts on the same
+ * key start without setup. One row per runner machine and key; the files live under that runner's data folder.
+ */
+export const environmentCaches = pgTable(
+  "environment_caches",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    environmentId: uuid("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    runnerHost: text("runner_host").notNull(),
+    cacheKey: text("cache_key").notNull(),
+    baseCommit: text("base_commit").notNull(),
+    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull().default(0),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("environment_caches_host_key_idx").on(t.runnerHost, t.cacheKey), index("environment_caches_env_idx").on(t.environmentId)],
 );
 
 export type TaskMode = "code" | "ask";

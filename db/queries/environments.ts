@@ -1,7 +1,7 @@
 import "server-only";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../client";
-import { environments } from "../schema";
+import { environmentCaches, environments } from "../schema";
 
 export type EnvironmentRow = typeof environments.$inferSelect;
 
@@ -21,7 +21,17 @@ export async function findEnvironmentById(db: Db, id: string): Promise<Environme
 
 export type EnvironmentSettings = Pick<
   typeof environments.$inferInsert,
-  "defaultBranch" | "setupScript" | "envVars" | "secretsEncrypted" | "internetPolicy" | "setupTimeoutSeconds" | "allowedDomains" | "allowedMethods"
+  | "defaultBranch"
+  | "setupScript"
+  | "maintenanceScript"
+  | "envVars"
+  | "secretsEncrypted"
+  | "internetPolicy"
+  | "allowlistPreset"
+  | "allowedDomains"
+  | "allowedMethods"
+  | "setupInternetPolicy"
+  | "setupTimeoutSeconds"
 >;
 
 export async function upsertEnvironment(
@@ -38,4 +48,31 @@ export async function upsertEnvironment(
     })
     .returning();
   return saved;
+}
+
+/** Makes every cache entry of the environment stale (their rows go; runners delete the files they find orphaned). */
+export async function bumpCacheGeneration(db: Db, environmentId: string): Promise<EnvironmentRow> {
+  return db.transaction(async (tx) => {
+    await tx.delete(environmentCaches).where(eq(environmentCaches.environmentId, environmentId));
+    const [row] = await tx
+      .update(environments)
+      .set({ cacheGeneration: sql`${environments.cacheGeneration} + 1`, updatedAt: new Date() })
+      .where(eq(environments.id, environmentId))
+      .returning();
+    return row;
+  });
+}
+
+/** Entries, bytes and the newest entry of an environment's cache, across runners. */
+export async function cacheSummary(db: Db, environmentId: string): Promise<{ entries: number; bytes: number; newestAt: string | null }> {
+  const [row] = await db
+    .select({
+      entries: sql<number>`count(*)::int`,
+      bytes: sql<number>`coalesce(sum(${environmentCaches.sizeBytes}), 0)::bigint`,
+      newest: sql<Date | null>`max(${environmentCaches.createdAt})`,
+    })
+    .from(environmentCaches)
+    .where(eq(environmentCaches.environmentId, environmentId));
+  const newest = row?.newest ? new Date(row.newest) : null;
+  return { entries: Number(row?.entries ?? 0), bytes: Number(row?.bytes ?? 0), newestAt: newest ? newest.toISOString() : null };
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { getDb } from "@/db";
-import { findEnvironment, upsertEnvironment, type EnvironmentRow } from "@/db/queries/environments";
+import { bumpCacheGeneration, cacheSummary, findEnvironment, upsertEnvironment, type EnvironmentRow } from "@/db/queries/environments";
+import { COMMON_REGISTRIES } from "@/lib/network/policy";
 import { decryptText, encryptText } from "@/lib/crypto";
 import { requireUserRepo } from "@/lib/github/repos";
 import type { EnvironmentInput, EnvironmentView } from "./schemas";
@@ -11,14 +12,24 @@ export function readSecrets(row: Pick<EnvironmentRow, "secretsEncrypted">): Reco
   return JSON.parse(decryptText(row.secretsEncrypted)) as Record<string, string>;
 }
 
-function view(repoFullName: string, row: EnvironmentRow | null): EnvironmentView {
+const READ_METHODS = ["GET", "HEAD", "OPTIONS"];
+
+async function view(repoFullName: string, row: EnvironmentRow | null): Promise<EnvironmentView> {
+  const cache = row ? await cacheSummary(await getDb(), row.id) : { entries: 0, bytes: 0, newestAt: null };
   return {
     repoFullName,
     setupScript: row?.setupScript ?? "",
+    maintenanceScript: row?.maintenanceScript ?? "",
     envVars: row?.envVars ?? {},
     secretNames: row ? Object.keys(readSecrets(row)).sort() : [],
-    internetPolicy: row?.internetPolicy === "on" ? "on" : "off",
+    internetPolicy: row?.internetPolicy ?? "off",
+    allowlistPreset: row?.allowlistPreset ?? "none",
+    allowedDomains: row?.allowedDomains ?? [],
+    allowedMethods: row && row.allowedMethods.length > 0 ? "read" : "all",
+    setupInternetPolicy: row?.setupInternetPolicy ?? "on",
     setupTimeoutSeconds: row?.setupTimeoutSeconds ?? 1200,
+    commonRegistries: [...COMMON_REGISTRIES],
+    cache,
     updatedAt: row?.updatedAt.toISOString() ?? null,
   };
 }
@@ -41,11 +52,25 @@ export async function saveEnvironment({ userId, repoFullName, input }: { userId:
     {
       defaultBranch: repo.defaultBranch,
       setupScript: input.setupScript,
+      maintenanceScript: input.maintenanceScript,
       envVars: input.envVars,
       secretsEncrypted: Object.keys(secrets).length ? encryptText(JSON.stringify(secrets)) : null,
       internetPolicy: input.internetPolicy,
+      allowlistPreset: input.allowlistPreset,
+      allowedDomains: [...new Set(input.allowedDomains)],
+      allowedMethods: input.allowedMethods === "read" ? READ_METHODS : [],
+      setupInternetPolicy: input.setupInternetPolicy,
       setupTimeoutSeconds: input.setupTimeoutSeconds,
     },
   );
   return view(repo.fullName, saved);
+}
+
+/** Reset cache: no prepared environment made before now is used again; the runners delete their files. */
+export async function resetEnvironmentCache({ userId, repoFullName }: { userId: string; repoFullName: string }): Promise<EnvironmentView> {
+  const repo = await requireUserRepo({ userId, fullName: repoFullName });
+  const db = await getDb();
+  const row = await findEnvironment(db, userId, repo.fullName);
+  if (!row) return view(repo.fullName, null);
+  return view(repo.fullName, await bumpCacheGeneration(db, row.id));
 }

@@ -14,17 +14,25 @@ import type { AttemptWorkspace } from "./workspace";
 
 export type PhaseNetwork = { network: "off" } | { network: "proxy"; proxySocket: string; proxy: EgressProxy };
 
-/** The agent's policy from the environment: off unless turned on or given an allowlist. */
-export function agentPolicy(environment: EnvironmentRow | null): EgressPolicy | null {
-  if (!environment || environment.internetPolicy === "off") return null;
-  const methods = environment.allowedMethods.length && environment.allowedMethods.every((m) => ["GET", "HEAD", "OPTIONS"].includes(m)) ? "read" : "all";
-  if (environment.internetPolicy === "on") return { mode: "on", domains: [], methods };
-  const domains = environment.allowedDomains.flatMap((d) => (d === "preset:common" ? [...COMMON_REGISTRIES] : [d]));
+function policyOf(mode: EnvironmentRow["internetPolicy"], environment: EnvironmentRow): EgressPolicy | null {
+  if (mode === "off") return null;
+  const methods = environment.allowedMethods.length > 0 && environment.allowedMethods.every((m) => ["GET", "HEAD", "OPTIONS"].includes(m)) ? "read" : "all";
+  if (mode === "on") return { mode: "on", domains: [], methods };
+  const domains = [...(environment.allowlistPreset === "common" ? COMMON_REGISTRIES : []), ...environment.allowedDomains];
   return { mode: "allowlist", domains, methods };
 }
 
-/** The setup phase installs dependencies: any public host, every method. */
-export const SETUP_POLICY: EgressPolicy = { mode: "on", domains: [], methods: "all" };
+/** The agent's policy from its environment: off unless allowed (no environment: off). */
+export function agentPolicy(environment: EnvironmentRow | null): EgressPolicy | null {
+  return environment ? policyOf(environment.internetPolicy, environment) : null;
+}
+
+/** The setup phase's policy: its own mode (default on: it installs dependencies), the same allowlist. */
+export function setupPolicy(environment: EnvironmentRow): EgressPolicy | null {
+  const policy = policyOf(environment.setupInternetPolicy, environment);
+  // The method rule is for the agent; setup installs packages (POSTs to registries' APIs happen).
+  return policy ? { ...policy, methods: "all" } : null;
+}
 
 export async function openPhaseNetwork(opts: {
   config: RunnerConfig;

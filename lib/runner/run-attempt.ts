@@ -24,7 +24,7 @@ import { acquireAttemptResources, limitMessage, ResourceError, type AttemptResou
 import type { RunnerConfig } from "./config";
 import { computeDiff } from "./diff";
 import { redact } from "./git";
-import { agentPolicy, closePhaseNetwork, openPhaseNetwork, SETUP_POLICY, type PhaseNetwork } from "./egress";
+import { agentPolicy, closePhaseNetwork, openPhaseNetwork, setupPolicy, type PhaseNetwork } from "./egress";
 import { PhaseFailure, restoreSnapshot, runSetupScript } from "./setup-phase";
 import { SnapshotError, takeSnapshot } from "./snapshot";
 import {
@@ -259,7 +259,7 @@ export async function runAttemptJob(opts: {
     });
     if (environment?.setupScript.trim()) {
       await setStatus("setup");
-      const network = await openPhaseNetwork({ config, workspace: ws, phase: "setup", policy: SETUP_POLICY, events });
+      const network = await openPhaseNetwork({ config, workspace: ws, phase: "setup", policy: setupPolicy(environment), events });
       try {
         await runSetupScript({ environment, sandboxBase, network, events, signal });
       } finally {
