@@ -180,7 +180,7 @@ async function checkoutBreakdown(stack: BenchStack): Promise<void> {
     );
     const commit = (await lap("git rev-parse", () => resolveCommit(mirror, "main")))!;
     const ws = attemptWorkspace(config.dataDir, crypto.randomUUID());
-    await lap("clone --no-hardlinks + checkout", () => createCheckout({ mirror, workspace: ws, commit }));
+    await lap("clone --no-hardlinks + checkout", () => createCheckout({ mirror, target: ws, commit }));
     await lap("chown -R to the sandbox user", () => run("chown", ["-R", `${user.uid}:${user.gid}`, ws.tree, ws.gitDir]));
     const box = await lap("createBwrapSandbox", () =>
       createBwrapSandbox({ workspaceDir: ws.tree, mode: "rw", network: "off", hostUser: user, bwrapPath: config.sandbox.bwrapPath }),

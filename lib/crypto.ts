@@ -50,3 +50,13 @@ export function decryptText(sealed: string): string {
   decipher.setAuthTag(Buffer.from(tag, "base64url"));
   return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
 }
+
+/**
+ * A keyed digest (HMAC-SHA256 with a key derived from the app's secret): names things after their contents (e.g.
+ * a cache entry after the secrets it was made with) without letting the name be used to guess those contents.
+ */
+export function keyedDigest(parts: string[]): string {
+  const mac = crypto.createHmac("sha256", crypto.createHash("sha256").update(`patchbay-digest:${getAppSecret()}`).digest());
+  for (const part of parts) mac.update(`${part.length}:${part}`);
+  return mac.digest("hex");
+}

@@ -52,6 +52,8 @@ const schema = z.object({
   SANDBOX_CPU_SECONDS: z.coerce.number().int().min(1).default(3600),
   SANDBOX_CPUS: z.coerce.number().positive().max(1024).optional(),
   SANDBOX_CGROUP: z.enum(["auto", "off"]).default("auto"),
+  ENV_CACHE_TTL_HOURS: z.coerce.number().positive().default(12),
+  ENV_CACHE_MAX_MB: z.coerce.number().int().min(0).default(20480),
   EGRESS_DNS_SERVERS: z.string().regex(/^[0-9a-fA-F:.,\[\] ]+$/, "EGRESS_DNS_SERVERS is a comma-separated list of IP addresses (ip or ip:port)").optional(),
   SANDBOX_CGROUP_PARENT: z.string().startsWith("/sys/fs/cgroup/", "SANDBOX_CGROUP_PARENT is a directory under /sys/fs/cgroup").optional(),
 });

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { environmentCaches, environments } from "../schema";
 
@@ -75,4 +75,36 @@ export async function cacheSummary(db: Db, environmentId: string): Promise<{ ent
     .where(eq(environmentCaches.environmentId, environmentId));
   const newest = row?.newest ? new Date(row.newest) : null;
   return { entries: Number(row?.entries ?? 0), bytes: Number(row?.bytes ?? 0), newestAt: newest ? newest.toISOString() : null };
+}
+
+/** A prepared environment on a runner's disk (created or rebuilt). */
+export async function upsertCacheRow(
+  db: Db,
+  row: { environmentId: string; runnerHost: string; cacheKey: string; baseCommit: string; sizeBytes: number },
+): Promise<void> {
+  await db
+    .insert(environmentCaches)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [environmentCaches.runnerHost, environmentCaches.cacheKey],
+      set: { baseCommit: row.baseCommit, sizeBytes: row.sizeBytes, createdAt: new Date(), lastUsedAt: new Date() },
+    });
+}
+
+export async function touchCacheRow(db: Db, runnerHost: string, cacheKey: string): Promise<void> {
+  await db
+    .update(environmentCaches)
+    .set({ lastUsedAt: new Date() })
+    .where(and(eq(environmentCaches.runnerHost, runnerHost), eq(environmentCaches.cacheKey, cacheKey)));
+}
+
+export async function deleteCacheRows(db: Db, runnerHost: string, cacheKeys: string[]): Promise<void> {
+  if (cacheKeys.length === 0) return;
+  await db.delete(environmentCaches).where(and(eq(environmentCaches.runnerHost, runnerHost), inArray(environmentCaches.cacheKey, cacheKeys)));
+}
+
+/** The current cache generation of an environment (null when it is gone). */
+export async function cacheGenerationOf(db: Db, environmentId: string): Promise<number | null> {
+  const [row] = await db.select({ g: environments.cacheGeneration }).from(environments).where(eq(environments.id, environmentId)).limit(1);
+  return row ? row.g : null;
 }

@@ -34,6 +34,8 @@ export type RunnerConfig = {
     cgroup: { mode: "auto" | "off"; parent?: string };
   };
   github: { tokenFor(repoFullName: string): Promise<string>; remoteUrl(repoFullName: string): string };
+  /** Cached environments on this runner's disk. */
+  cache: { ttlMs: number; maxBytes: number };
   egress: {
     /** DNS servers the egress proxy resolves with (default: the system's resolver). */
     dnsServers?: string[];
@@ -122,6 +124,7 @@ export function runnerConfigFromEnv(env: Env = getEnv(), overrides: Partial<Runn
       tokenFor: async (repo) => (await getRepoInstallationToken(repo)).token,
       remoteUrl: repoGitUrl,
     },
+    cache: { ttlMs: env.ENV_CACHE_TTL_HOURS * 3600_000, maxBytes: env.ENV_CACHE_MAX_MB * MiB },
     egress: {
       dnsServers: env.EGRESS_DNS_SERVERS?.split(",").map((s) => s.trim()).filter(Boolean),
       denied: ownHosts([env.NEXTAUTH_URL, env.DATABASE_URL, env.OPENAI_BASE_URL]),

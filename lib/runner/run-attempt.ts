@@ -17,19 +17,18 @@ import { AttemptEventWriter } from "@/lib/events/writer";
 import { publicMessage } from "@/lib/public-message";
 import { storableText } from "@/lib/text";
 import { checkSandboxAvailable, createBwrapSandbox, ensureSandboxUser, type Sandbox, type SandboxOptions } from "@/lib/sandbox";
-import { runHostCommandOk } from "@/lib/sandbox/host-command";
 import { isRoot } from "@/lib/sandbox/host-user";
 import { recordAgentEvent } from "./agent-events";
 import { acquireAttemptResources, limitMessage, ResourceError, type AttemptResources } from "./attempt-resources";
 import type { RunnerConfig } from "./config";
 import { computeDiff } from "./diff";
-import { redact } from "./git";
-import { agentPolicy, closePhaseNetwork, openPhaseNetwork, setupPolicy, type PhaseNetwork } from "./egress";
-import { PhaseFailure, restoreSnapshot, runSetupScript } from "./setup-phase";
-import { SnapshotError, takeSnapshot } from "./snapshot";
+import { git, redact } from "./git";
+import { agentPolicy, closePhaseNetwork, openPhaseNetwork, type PhaseNetwork } from "./egress";
+import { PhaseFailure } from "./setup-phase";
+import { prepareWorkspace, type PreparedWorkspace } from "./prepare-workspace";
+import { replayOntoBase, SnapshotError, takeSnapshot } from "./snapshot";
 import {
   attemptWorkspace,
-  createCheckout,
   ensureHostRepo,
   resolveCommit,
   SNAPSHOT_REF,
@@ -78,24 +77,6 @@ async function exists(p: string) {
   );
 }
 
-/** Makes the checkout the sandbox user's, so that commands inside can write it and git sees a repo it owns. */
-async function handToSandboxUser(ws: AttemptWorkspace, user: { uid: number; gid: number } | null) {
-  if (!user) return;
-  await runHostCommandOk("chown", ["-R", `${user.uid}:${user.gid}`, ws.tree, ws.gitDir], { timeoutMs: 5 * 60_000 });
-  await fs.chmod(ws.root, 0o755);
-  // The sandbox user must be able to walk down to the checkout (a data folder under /root, mode 700, cannot).
-  for (let dir = path.dirname(ws.root); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const st = await fs.stat(dir);
-    if ((st.mode & 0o001) === 0 && st.uid !== user.uid) {
-      throw new AttemptFailure(
-        "workspace_unreachable",
-        `The sandbox user cannot reach the workspaces: ${dir} is not searchable by others. ` +
-          `Set PATCHBAY_DATA_DIR to a folder outside it, or run chmod o+x ${dir}.`,
-      );
-    }
-  }
-}
-
 /** apply_patch writes host-side; what it writes must stay the sandbox user's like the rest of the checkout. */
 function ownedPatchFs(inner: PatchFs, root: string, user: { uid: number; gid: number } | null): PatchFs {
   if (!user) return inner;
@@ -140,12 +121,25 @@ async function finalizeCode(opts: {
   attemptId: string;
   ws: AttemptWorkspace;
   baseCommit: string;
+  /** The checkout right after setup (a prepared environment): the diff is what the agent changed over it. */
+  preparedCommit: string | null;
   sandboxBase: Omit<SandboxOptions, "mode" | "network" | "env">;
   events: AttemptEventWriter;
   signal: AbortSignal;
 }) {
   {
-    const snap = await takeSnapshot({ sandboxBase: opts.sandboxBase, workspace: opts.ws, baseCommit: opts.baseCommit, signal: opts.signal });
+    const snap = await takeSnapshot({ sandboxBase: opts.sandboxBase, hostRepo: opts.ws.hostRepo, baseCommit: opts.baseCommit, signal: opts.signal });
+    if (opts.preparedCommit) {
+      snap.commit = await replayOntoBase({
+        repo: opts.ws.hostRepo,
+        base: opts.baseCommit,
+        prepared: opts.preparedCommit,
+        snapshot: snap.commit,
+        scratchIndex: path.join(opts.ws.root, "replay.index"),
+      });
+      await fs.rm(path.join(opts.ws.root, "replay.index"), { force: true });
+      await git(["update-ref", SNAPSHOT_REF, snap.commit], { gitDir: opts.ws.hostRepo });
+    }
     if (snap.leftOut.length) {
       const list = snap.leftOut.slice(0, 10).map((p) => `${p}/`).join(", ") + (snap.leftOut.length > 10 ? ` and ${snap.leftOut.length - 10} more` : "");
       await opts.events.append("log", {
@@ -187,6 +181,7 @@ export async function runAttemptJob(opts: {
   let resources: AttemptResources | null = null;
   let cpuWatch: NodeJS.Timeout | null = null;
   let agentNetwork: PhaseNetwork | null = null;
+  let prepared: PreparedWorkspace | null = null;
   let finalStatus: AttemptStatus = "failed";
   // Everything the turn held on this machine goes before its final status is written: a finished attempt has no
   // process, mount or cgroup left.
@@ -195,6 +190,8 @@ export async function runAttemptJob(opts: {
     await sandbox?.destroy().catch(() => undefined);
     if (agentNetwork) await closePhaseNetwork(agentNetwork, events, "agent").catch(() => undefined);
     agentNetwork = null;
+    await prepared?.release().catch((err) => logError("could not unmount an attempt's overlay", err));
+    prepared = null;
     await resources?.release().catch((err) => logError("could not release an attempt's volume", err));
   };
   try {
@@ -233,7 +230,6 @@ export async function runAttemptJob(opts: {
 
     // Workspace: a fresh checkout of the base commit in the turn's own volume; a follow-up also gets the previous
     // turn's snapshot back (after setup, so that setup always starts from the base commit).
-    const started = Date.now();
     const token = await config.github.tokenFor(task.repoFullName);
     const mirror = await syncMirror({
       dataDir: config.dataDir,
@@ -247,26 +243,22 @@ export async function runAttemptJob(opts: {
       if (!baseCommit) throw new AttemptFailure("branch_not_found", `The branch ${task.baseBranch} does not exist in ${task.repoFullName}.`);
     }
     await ensureHostRepo({ mirror, workspace: ws });
-    const restore = job.turn > 0 && attempt.snapshotCommit ? SNAPSHOT_REF : undefined;
-    await createCheckout({ mirror, workspace: ws, commit: baseCommit, restore });
-    await fs.mkdir(ws.scratch, { recursive: true, mode: 0o711 });
-    await handToSandboxUser(ws, sandboxUser);
     await updateAttempt(db, attempt.id, { baseCommit, workspacePath: ws.root });
-    await events.append("log", {
-      chunkId: "setup",
-      stream: "system",
-      text: `Checked out ${task.repoFullName}@${task.baseBranch} (${baseCommit.slice(0, 7)}) in ${Date.now() - started} ms\n`,
+    prepared = await prepareWorkspace({
+      handle,
+      config,
+      ws,
+      mirror,
+      baseCommit,
+      label: `${task.repoFullName}@${task.baseBranch}`,
+      restore: job.turn > 0 && attempt.snapshotCommit !== null,
+      environment,
+      sandboxUser,
+      sandboxBase,
+      events,
+      signal,
+      onSetup: () => setStatus("setup"),
     });
-    if (environment?.setupScript.trim()) {
-      await setStatus("setup");
-      const network = await openPhaseNetwork({ config, workspace: ws, phase: "setup", policy: setupPolicy(environment), events });
-      try {
-        await runSetupScript({ environment, sandboxBase, network, events, signal });
-      } finally {
-        await closePhaseNetwork(network, events, "setup");
-      }
-    }
-    if (restore) await restoreSnapshot({ sandboxBase, signal });
     if (signal.aborted) throw cpuFailure() ?? new AttemptFailure("cancelled", "Stopped.");
 
     // The agent gets the environment's variables but never its secrets, and the internet (through the egress
@@ -321,7 +313,7 @@ export async function runAttemptJob(opts: {
 
     if (task.mode === "code") {
       await setStatus("finalizing", usage);
-      await finalizeCode({ db, attemptId: attempt.id, ws, baseCommit, sandboxBase, events, signal: opts.signal });
+      await finalizeCode({ db, attemptId: attempt.id, ws, baseCommit, preparedCommit: prepared.preparedCommit, sandboxBase, events, signal: opts.signal });
     } else {
       await updateAttempt(db, attempt.id, usage);
     }

@@ -6,7 +6,10 @@ import { findAttempt, refreshTaskStatus, updateAttempt } from "@/db/queries/task
 import { AttemptEventWriter } from "@/lib/events/writer";
 import { CANCEL_CHANNEL, JOBS_CHANNEL } from "@/lib/queue/notify";
 import type { RunnerConfig } from "./config";
+import os from "node:os";
+import { cacheGenerationOf, deleteCacheRows } from "@/db/queries/environments";
 import { releaseLeftovers } from "./attempt-resources";
+import { evictEntries } from "./env-cache";
 import { reapWorkspaces } from "./reaper";
 import { attemptWorkspace } from "./workspace";
 import { runAttemptJob, type StopReason } from "./run-attempt";
@@ -128,7 +131,19 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
   const unlistenCancel = await handle.listen(CANCEL_CHANNEL, (attemptId) => {
     for (const aj of active.values()) if (aj.job.attemptId === attemptId) stopJob(aj, "cancel");
   });
+  /** Prepared environments past their TTL, of an older generation or beyond the disk budget leave the disk. */
+  async function evictCache() {
+    const removed = await evictEntries({
+      dataDir: config.dataDir,
+      ttlMs: config.cache.ttlMs,
+      maxBytes: config.cache.maxBytes,
+      currentGeneration: (id) => cacheGenerationOf(handle.db, id),
+    });
+    await deleteCacheRows(handle.db, os.hostname(), removed);
+  }
+
   const timers = [
+    setInterval(() => void evictCache().catch((err) => logError("environment cache eviction failed", err)), 10 * 60_000),
     setInterval(() => void claimLoop(), config.pollMs),
     setInterval(() => void heartbeat(), config.heartbeatMs),
     setInterval(() => void sweep().catch((err) => logError("runner sweep failed", err)), config.sweepMs),
@@ -142,6 +157,7 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
   ];
   timers.forEach((t) => t.unref());
   await sweep().catch(() => 0);
+  void evictCache().catch((err) => logError("environment cache eviction failed", err));
   void claimLoop();
 
   return {

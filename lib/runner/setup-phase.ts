@@ -36,8 +36,12 @@ export async function runSetupScript(opts: {
   network: { network: "off" } | { network: "proxy"; proxySocket: string };
   events: AttemptEventWriter;
   signal: AbortSignal;
+  /** The maintenance script instead of setup (a cached environment reused on a newer commit). */
+  which?: "setup" | "maintenance";
 }) {
   const { environment, events } = opts;
+  const which = opts.which ?? "setup";
+  const script = which === "setup" ? environment.setupScript : environment.maintenanceScript;
   const secrets = readSecrets(environment);
   const secretValues = Object.values(secrets).sort((a, b) => b.length - a.length);
   const box = await createBwrapSandbox({
@@ -46,12 +50,14 @@ export async function runSetupScript(opts: {
     ...(opts.network.network === "proxy" ? { network: "proxy", proxySocket: opts.network.proxySocket } : { network: "off" }),
     env: { ...environment.envVars, ...secrets },
   });
-  const chunkId = "setup-script";
+  const chunkId = `${which}-script`;
+  const name = `${which}.sh`;
+  const label = which === "setup" ? "setup script" : "maintenance script";
   try {
-    await events.append("command", { phase: "start", commandId: chunkId, chunkId, argv: ["bash", "setup.sh"], cwd: "." });
+    await events.append("command", { phase: "start", commandId: chunkId, chunkId, argv: ["bash", name], cwd: "." });
     const result = await box.exec({
-      argv: ["bash", "-e", "-c", 'eval "$(cat)"', "setup.sh"],
-      stdin: environment.setupScript,
+      argv: ["bash", "-e", "-c", 'eval "$(cat)"', name],
+      stdin: script,
       timeoutMs: environment.setupTimeoutSeconds * 1000,
       signal: opts.signal,
       onOutput: (stream, text) =>
@@ -66,13 +72,13 @@ export async function runSetupScript(opts: {
       timedOut: result.timedOut,
       truncated: result.truncated,
     });
-    if (result.cancelled) throw new PhaseFailure("cancelled", "Stopped during setup.");
+    if (result.cancelled) throw new PhaseFailure("cancelled", `Stopped during the ${label}.`);
     if (result.timedOut) {
-      throw new PhaseFailure("setup_timed_out", `The setup script ran longer than ${environment.setupTimeoutSeconds} seconds.`);
+      throw new PhaseFailure(`${which}_timed_out`, `The ${label} ran longer than ${environment.setupTimeoutSeconds} seconds.`);
     }
-    if (result.oomKilled) throw new PhaseFailure("memory_limit", "The setup script was killed: the attempt reached its memory limit.");
+    if (result.oomKilled) throw new PhaseFailure("memory_limit", `The ${label} was killed: the attempt reached its memory limit.`);
     if (result.exitCode !== 0) {
-      throw new PhaseFailure("setup_failed", `The setup script failed (exit ${result.exitCode}). See its output in the log.`);
+      throw new PhaseFailure(`${which}_failed`, `The ${label} failed (exit ${result.exitCode}). See its output in the log.`);
     }
   } finally {
     await box.destroy().catch(() => undefined);
@@ -99,6 +105,29 @@ export async function restoreSnapshot(opts: { sandboxBase: Omit<SandboxOptions, 
     if (result.exitCode !== 0) {
       throw new PhaseFailure("restore_failed", `Patchbay could not put the previous turn's changes back: ${result.stderr.trim().slice(0, 300)}`);
     }
+  } finally {
+    await box.destroy().catch(() => undefined);
+  }
+}
+
+/**
+ * The maintenance path of a cached environment: the entry was prepared at `from`; this checks the checkout out at
+ * `to` on top of it (a two-way merge: setup's files stay, the files the commits changed move), inside a sandbox.
+ * False when that cannot be done cleanly (setup changed a file the commits also changed): the caller runs setup.
+ */
+export async function moveToCommit(opts: { sandboxBase: Omit<SandboxOptions, "mode" | "network" | "env">; from: string; to: string; signal: AbortSignal }): Promise<boolean> {
+  const box = await createBwrapSandbox({ ...opts.sandboxBase, mode: "rw", network: "off", env: SANDBOX_GIT_ENV });
+  try {
+    const script = [
+      "set -eu",
+      "cp /workspace-git/index /tmp/patchbay-move.index",
+      "export GIT_DIR=/workspace-git GIT_WORK_TREE=/workspace GIT_INDEX_FILE=/tmp/patchbay-move.index",
+      "cd /workspace",
+      'git read-tree -m -u "$1" "$2"',
+    ].join("\n");
+    const result = await box.exec({ argv: ["/bin/sh", "-c", script, "move", opts.from, opts.to], timeoutMs: 5 * 60_000, signal: opts.signal });
+    if (result.cancelled) throw new PhaseFailure("cancelled", "Stopped.");
+    return result.exitCode === 0;
   } finally {
     await box.destroy().catch(() => undefined);
   }

@@ -3,7 +3,7 @@ import { PassThrough } from "node:stream";
 import { createBwrapSandbox, type SandboxOptions } from "@/lib/sandbox";
 import { SANDBOX_GIT_ENV } from "./sandbox-git";
 import { git, GitError } from "./git";
-import { SNAPSHOT_REF, type AttemptWorkspace } from "./workspace";
+import { SNAPSHOT_REF } from "./workspace";
 
 /**
  * The snapshot of a turn: what the checkout holds, as a commit on top of the base commit, in Patchbay's own host
@@ -111,7 +111,10 @@ async function changedGitlinks(repo: string, base: string, tree: string): Promis
 /** Takes the turn's snapshot (see the comment at the top) in a sandbox of its own made from `sandboxBase`. */
 export async function takeSnapshot(opts: {
   sandboxBase: Omit<SandboxOptions, "mode" | "network" | "env">;
-  workspace: AttemptWorkspace;
+  /** The host repository the snapshot is imported into (the attempt's host.git, or a cache entry's). */
+  hostRepo: string;
+  /** The ref it is recorded under there. */
+  ref?: string;
   baseCommit: string;
   signal?: AbortSignal;
 }): Promise<Snapshot> {
@@ -126,9 +129,9 @@ export async function takeSnapshot(opts: {
 
 async function snapshotIn(
   sandbox: Awaited<ReturnType<typeof createBwrapSandbox>>,
-  opts: { workspace: AttemptWorkspace; baseCommit: string; signal?: AbortSignal },
+  opts: { hostRepo: string; ref?: string; baseCommit: string; signal?: AbortSignal },
 ): Promise<Snapshot> {
-  const { workspace: ws, baseCommit } = opts;
+  const { hostRepo, baseCommit } = opts;
   const stage = await sandbox.exec({
     argv: ["/bin/sh", "-c", STAGE_SCRIPT, "snapshot", baseCommit],
     timeoutMs: STEP_TIMEOUT_MS,
@@ -140,7 +143,7 @@ async function snapshotIn(
   const pack = new PassThrough();
   // Settles to its error (not a rejection) so that a failure while the pack still streams is not unhandled.
   const imported = git(["index-pack", "--stdin", "--fix-thin", "--strict"], {
-    gitDir: ws.hostRepo,
+    gitDir: hostRepo,
     stdinStream: pack,
     timeoutMs: STEP_TIMEOUT_MS,
   }).then(
@@ -166,7 +169,7 @@ async function snapshotIn(
   if (sent.exitCode !== 0) throw stepFailed("packing", sent);
 
   // From here on only the host repository is read: objects index-pack verified, config Patchbay wrote.
-  const g = { gitDir: ws.hostRepo };
+  const g = { gitDir: hostRepo };
   let tree: string;
   try {
     const parents = (await git(["rev-list", "--parents", "-n", "1", `${commit}^{commit}`], g)).trim().split(" ").slice(1);
@@ -175,11 +178,41 @@ async function snapshotIn(
   } catch {
     throw new SnapshotError("snapshot_refused", "Patchbay refused the changes: the saved commit is not what it made.");
   }
-  const gitlinks = await changedGitlinks(ws.hostRepo, baseCommit, tree);
+  const gitlinks = await changedGitlinks(hostRepo, baseCommit, tree);
   if (gitlinks.length) {
     throw new SnapshotError("snapshot_refused", `Patchbay refused the changes: they record nested repositories (${gitlinks.slice(0, 3).join(", ")}).`);
   }
-  await git(["update-ref", SNAPSHOT_REF, commit], g);
+  await git(["update-ref", opts.ref ?? SNAPSHOT_REF, commit], g);
   return { commit, tree, leftOut };
 }
 
+
+/**
+ * The agent's work alone, when the turn started from a prepared environment: `snapshot` holds the checkout (base
+ * + setup's files + the agent's changes), `prepared` the checkout right after setup. The result is a commit on the
+ * base with, for every path the agent changed after setup, the agent's version (or its deletion), and the base's
+ * version of everything setup changed and the agent did not touch. Built from objects in `repo` with a scratch
+ * index (no checkout involved).
+ */
+export async function replayOntoBase(opts: { repo: string; base: string; prepared: string; snapshot: string; scratchIndex: string }): Promise<string> {
+  const g = { gitDir: opts.repo, env: { GIT_INDEX_FILE: opts.scratchIndex } };
+  const raw = await git(["diff-tree", "-r", "-z", "--no-renames", opts.prepared, opts.snapshot], { gitDir: opts.repo });
+  const parts = raw.split("\0");
+  const lines: string[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const [, newMode, , newSha] = parts[i].replace(/^:/, "").split(" ");
+    const file = parts[i + 1];
+    // mode 0 removes the entry from the index (update-index --index-info).
+    lines.push(newMode === "000000" ? `0 ${"0".repeat(40)}\t${file}` : `${newMode} ${newSha}\t${file}`);
+  }
+  await git(["read-tree", `${opts.base}^{tree}`], g);
+  if (lines.length) await git(["update-index", "-z", "--index-info"], { ...g, input: lines.map((l) => `${l}\0`).join("") });
+  const tree = (await git(["write-tree"], g)).trim();
+  return (
+    await git(["commit-tree", tree, "-p", opts.base, "-F", "-"], {
+      gitDir: opts.repo,
+      input: "Patchbay snapshot\n",
+      env: { GIT_AUTHOR_NAME: "Patchbay", GIT_AUTHOR_EMAIL: "snapshot@patchbay.invalid", GIT_COMMITTER_NAME: "Patchbay", GIT_COMMITTER_EMAIL: "snapshot@patchbay.invalid" },
+    })
+  ).trim();
+}

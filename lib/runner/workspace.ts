@@ -102,26 +102,47 @@ export async function ensureHostRepo(opts: { mirror: string; workspace: AttemptW
   await fs.writeFile(path.join(dir, "objects", "info", "alternates"), `${path.join(opts.mirror, "objects")}\n`);
 }
 
+/** Where a checkout goes: its files and its git dir (kept outside them). */
+export type CheckoutTarget = { tree: string; gitDir: string };
+
 /**
- * A fresh checkout of `commit` from the mirror, in the attempt's volume (which a turn always starts empty). Made
- * on the host before any sandbox sees it: the content is the repository's, nothing the agent wrote. Objects are
- * copied, not hard-linked: a hard link would let the sandbox user alter the mirror's objects through the inode.
- * `restore` names a ref of the host repository (the previous turn's snapshot) whose objects the checkout's git
- * dir also gets, for the sandboxed restore step to check out.
+ * A fresh checkout of `commit` from the mirror (the attempt's volume, or a cache entry being built). Made on the
+ * host before any sandbox sees it: the content is the repository's, nothing the agent wrote. Objects are copied,
+ * not hard-linked: a hard link would let the sandbox user alter the mirror's objects through the inode.
  */
-export async function createCheckout(opts: { mirror: string; workspace: AttemptWorkspace; commit: string; restore?: string }): Promise<void> {
-  const { workspace: ws } = opts;
-  await fs.rm(ws.tree, { recursive: true, force: true });
-  await fs.rm(ws.gitDir, { recursive: true, force: true });
-  await git(["clone", "-q", "--no-hardlinks", "--no-checkout", `--separate-git-dir=${ws.gitDir}`, opts.mirror, ws.tree]);
-  await git(["checkout", "-q", "--detach", opts.commit], { gitDir: ws.gitDir, workTree: ws.tree, cwd: ws.tree });
-  await git(["remote", "remove", "origin"], { gitDir: ws.gitDir });
-  if (opts.restore) {
-    await git(["fetch", "-q", "--no-tags", "--no-write-fetch-head", ws.hostRepo, `+${opts.restore}:${RESTORE_REF}`], { gitDir: ws.gitDir });
-  }
+export async function createCheckout(opts: { mirror: string; target: CheckoutTarget; commit: string }): Promise<void> {
+  const { target } = opts;
+  await fs.rm(target.tree, { recursive: true, force: true });
+  await fs.rm(target.gitDir, { recursive: true, force: true });
+  await git(["clone", "-q", "--no-hardlinks", "--no-checkout", `--separate-git-dir=${target.gitDir}`, opts.mirror, target.tree]);
+  await git(["checkout", "-q", "--detach", opts.commit], { gitDir: target.gitDir, workTree: target.tree, cwd: target.tree });
+  await git(["remote", "remove", "origin"], { gitDir: target.gitDir });
   // Inside the sandbox the git dir is mounted read-only at /workspace-git: the agent can read history and diff,
   // but not rewrite refs, config or hooks.
-  await fs.writeFile(path.join(ws.tree, ".git"), "gitdir: /workspace-git\n");
+  await fs.writeFile(path.join(target.tree, ".git"), "gitdir: /workspace-git\n");
+}
+
+/**
+ * The git dir of a checkout whose files come from elsewhere (a cached environment under an overlay): the mirror's
+ * objects, HEAD detached at `commit`, and the index of `indexFrom` (a git dir whose index describes those very
+ * files, so git's stat cache holds) or else the commit's tree without stat data.
+ */
+export async function createGitDir(opts: { mirror: string; gitDir: string; commit: string; indexFrom?: string }): Promise<void> {
+  const scratch = `${opts.gitDir}.clone`;
+  await fs.rm(opts.gitDir, { recursive: true, force: true });
+  await fs.rm(scratch, { recursive: true, force: true });
+  await git(["clone", "-q", "--no-hardlinks", "--no-checkout", `--separate-git-dir=${opts.gitDir}`, opts.mirror, scratch]);
+  await fs.rm(scratch, { recursive: true, force: true });
+  await git(["update-ref", "--no-deref", "HEAD", opts.commit], { gitDir: opts.gitDir });
+  await git(["remote", "remove", "origin"], { gitDir: opts.gitDir });
+  await git(["config", "core.bare", "false"], { gitDir: opts.gitDir });
+  if (opts.indexFrom) await fs.copyFile(path.join(opts.indexFrom, "index"), path.join(opts.gitDir, "index"));
+  else await git(["read-tree", opts.commit], { gitDir: opts.gitDir });
+}
+
+/** Gives a checkout's git dir the previous turn's snapshot (from the host repository) for the restore step. */
+export async function fetchRestoreRef(opts: { gitDir: string; hostRepo: string }): Promise<void> {
+  await git(["fetch", "-q", "--no-tags", "--no-write-fetch-head", opts.hostRepo, `+${SNAPSHOT_REF}:${RESTORE_REF}`], { gitDir: opts.gitDir });
 }
 
 /**

@@ -23,6 +23,11 @@ export type Volume = {
   readonly capBytes: number | null;
   /** Bytes used and free on the volume (null without a volume). */
   usage(): Promise<{ usedBytes: number; freeBytes: number } | null>;
+  /**
+   * Remounts the volume read-only for good (a cache entry): it can no longer grow, so its free space is no longer
+   * promised to anyone. The image stays; it is no longer this object's to destroy.
+   */
+  seal(): Promise<void>;
   /** Unmounts and deletes the image (or removes the plain directory). Idempotent. */
   destroy(): Promise<void>;
 };
@@ -127,6 +132,11 @@ export async function createVolume(opts: { root: string; capBytes: number | null
       if (!s) return null;
       return { usedBytes: (s.blocks - s.bfree) * s.bsize, freeBytes: s.bavail * s.bsize };
     },
+    async seal() {
+      await runHostCommandOk("/usr/bin/mount", ["-o", "remount,ro", dir], { timeoutMs: MKFS_TIMEOUT_MS });
+      live.delete(dir);
+      destroyed = true;
+    },
     async destroy() {
       if (destroyed) return;
       destroyed = true;
@@ -161,6 +171,7 @@ function plainVolume(dir: string): Volume {
     dir,
     capBytes: null,
     usage: async () => null,
+    seal: async () => undefined,
     destroy: async () => {
       await fs.rm(dir, { recursive: true, force: true, maxRetries: 2 });
     },
