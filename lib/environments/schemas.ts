@@ -8,8 +8,8 @@ const varValue = text().max(8192, "values are at most 8 KiB");
 
 const policy = z.enum(["off", "allowlist", "on"]);
 
-/** A host name of the allowlist: example.com or *.example.com (normalized to lower case). */
-const domain = text()
+/** A host name of the allowlist: example.com or *.example.com (normalized to lower case). Shared with the form. */
+export const allowedDomain = text()
   .transform((d) => d.trim().toLowerCase().replace(/\.$/, ""))
   .pipe(
     z
@@ -18,6 +18,8 @@ const domain = text()
       .max(253, "is too long")
       .regex(/^(\*\.)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, "is not a host name (use example.com or *.example.com)"),
   );
+
+export const MAX_ALLOWED_DOMAINS = 200;
 
 export const environmentInput = z.object({
   setupScript: text().max(64 * 1024, "is longer than 64 KiB").default(""),
@@ -30,7 +32,7 @@ export const environmentInput = z.object({
   /** The agent's internet: off, the allowlist (preset + domains), or any public host. */
   internetPolicy: policy.default("off"),
   allowlistPreset: z.enum(["none", "common"]).default("none"),
-  allowedDomains: z.array(domain).max(200, "at most 200 domains").default([]),
+  allowedDomains: z.array(allowedDomain).max(MAX_ALLOWED_DOMAINS, `at most ${MAX_ALLOWED_DOMAINS} domains`).default([]),
   /** "read": GET, HEAD and OPTIONS only — enforceable on plain HTTP; inside HTTPS the proxy sees only the host. */
   allowedMethods: z.enum(["all", "read"]).default("all"),
   /** The setup phase's own policy (default: on). */

@@ -2,6 +2,7 @@ import "server-only";
 import os from "node:os";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { PassThrough } from "node:stream";
 import type { DbHandle } from "@/db";
 import { cacheGenerationOf, deleteCacheRows, touchCacheRow, upsertCacheRow } from "@/db/queries/environments";
 import type { EnvironmentRow } from "@/db/queries/environments";
@@ -34,6 +35,11 @@ type HostUser = { uid: number; gid: number } | null;
  */
 export type PreparedWorkspace = {
   preparedCommit: string | null;
+  /**
+   * For the turn's snapshot over a cache entry: binds of the entry's index (/prepared) and objects
+   * (/prepared-objects), and the entry's commit, whose objects the snapshot's pack may leave out.
+   */
+  snapshot: { binds: NonNullable<SandboxOptions["extraReadOnlyBinds"]>; exclude: string | null };
   /** Unmounts the overlay and lets go of the cache entry (before the turn's volume goes). */
   release(): Promise<void>;
 };
@@ -102,7 +108,7 @@ export async function prepareWorkspace(opts: {
     await createCheckout({ mirror: opts.mirror, target: ws, commit: opts.baseCommit });
     await handToSandboxUser([ws.tree, ws.gitDir], ws.root, opts.sandboxUser);
     await note(`Checked out ${opts.label} (${opts.baseCommit.slice(0, 7)}) in ${Date.now() - started} ms`);
-    return finish(opts, null, async () => undefined);
+    return finish(opts, null, null, async () => undefined);
   }
 
   // Without mounts (a runner that is not root) there is no cache: setup runs in the attempt's own checkout, and the
@@ -114,7 +120,7 @@ export async function prepareWorkspace(opts: {
     await opts.onSetup();
     await runPhaseScript(opts, environment, opts.sandboxBase, "setup");
     const prepared = await takeSnapshot({ sandboxBase: opts.sandboxBase, hostRepo: ws.hostRepo, ref: PREPARED_REF, baseCommit: opts.baseCommit, signal: opts.signal });
-    return finish(opts, prepared.commit, async () => undefined);
+    return finish(opts, prepared.commit, null, async () => undefined);
   }
 
   const { key, familyKey } = cacheKeys(environment, opts.baseCommit);
@@ -156,10 +162,12 @@ export async function prepareWorkspace(opts: {
     .catch(() => undefined);
   try {
     const unmountOverlay = await mountOverlay(opts, entry, opts.baseCommit);
-    await git(["fetch", "-q", "--no-tags", "--no-write-fetch-head", entry.repo, `+${PREPARED_REF}:${PREPARED_REF}`], { gitDir: ws.hostRepo });
+    // The prepared state's objects are borrowed, not copied (a prepared node_modules is megabytes).
+    await borrowObjects(ws.hostRepo, entry);
+    await git(["update-ref", PREPARED_REF, entry.preparedCommit], { gitDir: ws.hostRepo });
     preparedCommit = entry.preparedCommit;
     await note(`Checked out ${opts.label} (${opts.baseCommit.slice(0, 7)}). ${how} in ${Date.now() - started} ms`);
-    return finish(opts, preparedCommit, async () => {
+    return finish(opts, preparedCommit, entry, async () => {
       await unmountOverlay();
       release();
     });
@@ -174,10 +182,59 @@ function ago(at: number): string {
   return s < 90 ? `${s} s ago` : s < 5400 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
 }
 
+/** What the snapshot of a turn over `entry` binds and may leave out of its pack. */
+function snapshotOver(entry: CacheEntry | null): PreparedWorkspace["snapshot"] {
+  if (!entry) return { binds: [], exclude: null };
+  return {
+    binds: [
+      { hostPath: path.join(entry.mount, "prepared"), sandboxPath: "/prepared" },
+      { hostPath: path.join(entry.repo, "objects"), sandboxPath: "/prepared-objects" },
+    ],
+    exclude: entry.preparedCommit,
+  };
+}
+
+/** The host repository reads the entry's objects through alternates while the turn runs (see returnObjects). */
+async function borrowObjects(hostRepo: string, entry: CacheEntry): Promise<void> {
+  const file = path.join(hostRepo, "objects", "info", "alternates");
+  const lines = (await fs.readFile(file, "utf8").catch(() => "")).split("\n").filter(Boolean);
+  const objects = path.join(entry.repo, "objects");
+  if (!lines.includes(objects)) await fs.writeFile(file, [...lines, objects].join("\n") + "\n");
+}
+
+/**
+ * Before a cache entry may go, the host repository keeps its own copy of whatever the turn's result needs
+ * (`keep`: commits whose objects not reachable from the base are packed locally), then stops borrowing.
+ */
+export async function returnObjects(hostRepo: string, opts: { base: string; keep: string[] }): Promise<void> {
+  const file = path.join(hostRepo, "objects", "info", "alternates");
+  const lines = (await fs.readFile(file, "utf8").catch(() => "")).split("\n").filter(Boolean);
+  const borrowed = lines.filter((l) => l.includes(`${path.sep}cache${path.sep}`));
+  if (borrowed.length === 0) return;
+  if (opts.keep.length) {
+    // pack-objects reads through the alternates while index-pack stores a local copy; then the alternate goes.
+    const pipe = new PassThrough();
+    const stored = git(["index-pack", "--stdin"], { gitDir: hostRepo, stdinStream: pipe, timeoutMs: 5 * 60_000 });
+    await git(["pack-objects", "--revs", "--stdout", "-q"], {
+      gitDir: hostRepo,
+      input: `${opts.keep.join("\n")}\n^${opts.base}\n`,
+      stdoutSink: pipe,
+      timeoutMs: 5 * 60_000,
+    }).catch((err: unknown) => {
+      pipe.destroy();
+      throw err;
+    });
+    await stored;
+  }
+  await fs.writeFile(file, lines.filter((l) => !borrowed.includes(l)).join("\n") + "\n");
+  await git(["update-ref", "-d", PREPARED_REF], { gitDir: hostRepo }).catch(() => undefined);
+}
+
 /** The follow-up's restore, then the workspace is the agent's. */
 async function finish(
   opts: Parameters<typeof prepareWorkspace>[0],
   preparedCommit: string | null,
+  entry: CacheEntry | null,
   release: () => Promise<void>,
 ): Promise<PreparedWorkspace> {
   try {
@@ -189,7 +246,7 @@ async function finish(
     await release();
     throw err;
   }
-  return { preparedCommit, release };
+  return { preparedCommit, snapshot: snapshotOver(entry), release };
 }
 
 /**
@@ -215,7 +272,7 @@ async function mountOverlay(opts: Parameters<typeof prepareWorkspace>[0], entry:
 }
 
 /** Fills a new cache entry: checkout, setup (in a sandbox, through the egress proxy), the prepared commit. */
-async function buildPrepared(opts: Parameters<typeof prepareWorkspace>[0], environment: EnvironmentRow, target: CheckoutTarget & { root: string; repo: string }) {
+async function buildPrepared(opts: Parameters<typeof prepareWorkspace>[0], environment: EnvironmentRow, target: CheckoutTarget & { root: string; mount: string; repo: string }) {
   await createCheckout({ mirror: opts.mirror, target, commit: opts.baseCommit });
   await handToSandboxUser([target.tree, target.gitDir], target.root, opts.sandboxUser);
   await git(["init", "--bare", "-q", target.repo]);
@@ -223,7 +280,19 @@ async function buildPrepared(opts: Parameters<typeof prepareWorkspace>[0], envir
   await fs.writeFile(path.join(target.repo, "objects", "info", "alternates"), `${path.join(opts.mirror, "objects")}\n`);
   const base: SandboxBase = { ...opts.sandboxBase, workspaceDir: target.tree, extraReadOnlyBinds: [{ hostPath: target.gitDir, sandboxPath: "/workspace-git" }] };
   await runPhaseScript(opts, environment, base, "setup");
-  const prepared = await takeSnapshot({ sandboxBase: base, hostRepo: target.repo, ref: PREPARED_REF, baseCommit: opts.baseCommit, signal: opts.signal });
+  // The prepared state as a commit, and the index describing its files (for the attempts' snapshots).
+  const out = path.join(target.mount, "prepared");
+  await fs.mkdir(out, { mode: 0o755 });
+  await handToSandboxUser([out], target.root, opts.sandboxUser);
+  const prepared = await takeSnapshot({
+    sandboxBase: { ...base, extraReadOnlyBinds: [...(base.extraReadOnlyBinds ?? []), { hostPath: out, sandboxPath: "/prepared-out", writable: true }] },
+    hostRepo: target.repo,
+    ref: PREPARED_REF,
+    baseCommit: opts.baseCommit,
+    signal: opts.signal,
+  });
+  // Attempts' sandboxes read these objects (bound read-only at /prepared-objects).
+  await runHostCommandOk("chmod", ["-R", "go+rX", target.repo], { timeoutMs: 60_000 });
   return { preparedCommit: prepared.commit };
 }
 
@@ -255,9 +324,18 @@ async function tryMaintenance(opts: Parameters<typeof prepareWorkspace>[0], olde
     await git(["update-ref", "--no-deref", "HEAD", opts.baseCommit], { gitDir: opts.ws.gitDir });
     await git(["read-tree", opts.baseCommit], { gitDir: opts.ws.gitDir });
     if (opts.environment!.maintenanceScript.trim()) await runPhaseScript(opts, opts.environment!, opts.sandboxBase, "maintenance");
-    const prepared = await takeSnapshot({ sandboxBase: opts.sandboxBase, hostRepo: opts.ws.hostRepo, ref: PREPARED_REF, baseCommit: opts.baseCommit, signal: opts.signal });
+    await borrowObjects(opts.ws.hostRepo, older);
+    const over = snapshotOver(older);
+    const prepared = await takeSnapshot({
+      sandboxBase: { ...opts.sandboxBase, extraReadOnlyBinds: [...(opts.sandboxBase.extraReadOnlyBinds ?? []), ...over.binds] },
+      hostRepo: opts.ws.hostRepo,
+      ref: PREPARED_REF,
+      baseCommit: opts.baseCommit,
+      preparedCommit: older.preparedCommit,
+      signal: opts.signal,
+    });
     const unmountNow = unmountOverlay;
-    return await finish(opts, prepared.commit, async () => {
+    return await finish(opts, prepared.commit, older, async () => {
       await unmountNow();
       release();
     });

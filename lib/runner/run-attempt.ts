@@ -25,7 +25,7 @@ import { computeDiff } from "./diff";
 import { git, redact } from "./git";
 import { agentPolicy, closePhaseNetwork, openPhaseNetwork, type PhaseNetwork } from "./egress";
 import { PhaseFailure } from "./setup-phase";
-import { prepareWorkspace, type PreparedWorkspace } from "./prepare-workspace";
+import { prepareWorkspace, returnObjects, type PreparedWorkspace } from "./prepare-workspace";
 import { replayOntoBase, SnapshotError, takeSnapshot } from "./snapshot";
 import {
   attemptWorkspace,
@@ -122,24 +122,33 @@ async function finalizeCode(opts: {
   ws: AttemptWorkspace;
   baseCommit: string;
   /** The checkout right after setup (a prepared environment): the diff is what the agent changed over it. */
-  preparedCommit: string | null;
+  prepared: PreparedWorkspace;
   sandboxBase: Omit<SandboxOptions, "mode" | "network" | "env">;
   events: AttemptEventWriter;
   signal: AbortSignal;
 }) {
   {
-    const snap = await takeSnapshot({ sandboxBase: opts.sandboxBase, hostRepo: opts.ws.hostRepo, baseCommit: opts.baseCommit, signal: opts.signal });
-    if (opts.preparedCommit) {
+    const { binds, exclude } = opts.prepared.snapshot;
+    const snap = await takeSnapshot({
+      sandboxBase: { ...opts.sandboxBase, extraReadOnlyBinds: [...(opts.sandboxBase.extraReadOnlyBinds ?? []), ...binds] },
+      hostRepo: opts.ws.hostRepo,
+      baseCommit: opts.baseCommit,
+      preparedCommit: exclude ?? undefined,
+      signal: opts.signal,
+    });
+    if (opts.prepared.preparedCommit) {
       snap.commit = await replayOntoBase({
         repo: opts.ws.hostRepo,
         base: opts.baseCommit,
-        prepared: opts.preparedCommit,
+        prepared: opts.prepared.preparedCommit,
         snapshot: snap.commit,
         scratchIndex: path.join(opts.ws.root, "replay.index"),
       });
       await fs.rm(path.join(opts.ws.root, "replay.index"), { force: true });
       await git(["update-ref", SNAPSHOT_REF, snap.commit], { gitDir: opts.ws.hostRepo });
     }
+    // The result stands on its own: nothing of it stays borrowed from a cache entry that may go.
+    await returnObjects(opts.ws.hostRepo, { base: opts.baseCommit, keep: [snap.commit] });
     if (snap.leftOut.length) {
       const list = snap.leftOut.slice(0, 10).map((p) => `${p}/`).join(", ") + (snap.leftOut.length > 10 ? ` and ${snap.leftOut.length - 10} more` : "");
       await opts.events.append("log", {
@@ -191,6 +200,7 @@ export async function runAttemptJob(opts: {
     if (agentNetwork) await closePhaseNetwork(agentNetwork, events, "agent").catch(() => undefined);
     agentNetwork = null;
     await prepared?.release().catch((err) => logError("could not unmount an attempt's overlay", err));
+    if (prepared) await returnObjects(attemptWorkspace(config.dataDir, attempt.id).hostRepo, { base: "HEAD", keep: [] }).catch(() => undefined);
     prepared = null;
     await resources?.release().catch((err) => logError("could not release an attempt's volume", err));
   };
@@ -313,7 +323,7 @@ export async function runAttemptJob(opts: {
 
     if (task.mode === "code") {
       await setStatus("finalizing", usage);
-      await finalizeCode({ db, attemptId: attempt.id, ws, baseCommit, preparedCommit: prepared.preparedCommit, sandboxBase, events, signal: opts.signal });
+      await finalizeCode({ db, attemptId: attempt.id, ws, baseCommit, prepared, sandboxBase, events, signal: opts.signal });
     } else {
       await updateAttempt(db, attempt.id, usage);
     }

@@ -56,7 +56,8 @@ export async function runSetupScript(opts: {
   try {
     await events.append("command", { phase: "start", commandId: chunkId, chunkId, argv: ["bash", name], cwd: "." });
     const result = await box.exec({
-      argv: ["bash", "-e", "-c", 'eval "$(cat)"', name],
+      // --norc: stdin is a socket, and bash would read ~/.bashrc for it (rsh detection).
+      argv: ["bash", "--norc", "--noprofile", "-e", "-c", 'eval "$(cat)"', name],
       stdin: script,
       timeoutMs: environment.setupTimeoutSeconds * 1000,
       signal: opts.signal,

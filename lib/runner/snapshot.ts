@@ -47,25 +47,31 @@ S=/tmp/patchbay-snapshot
 rm -rf "$S.git" "$S.index" "$S.nested"
 git init -q --bare "$S.git"
 echo /workspace-git/objects > "$S.git/objects/info/alternates"
-if [ -f /workspace-git/index ]; then cp /workspace-git/index "$S.index"; fi
+# Over a prepared environment: its objects, and the index that describes its files (nothing is hashed twice).
+if [ -d /prepared-objects ]; then echo /prepared-objects >> "$S.git/objects/info/alternates"; fi
+if [ -f /prepared/index ]; then cp /prepared/index "$S.index"; elif [ -f /workspace-git/index ]; then cp /workspace-git/index "$S.index"; fi
 export GIT_DIR="$S.git" GIT_WORK_TREE=/workspace GIT_INDEX_FILE="$S.index"
 cd /workspace
-chmod -R u+rX . 2>/dev/null || true
+# Only what git could not read gets a mode change (a blanket chmod -R would copy every file up in an overlay).
+find . -type d ! -perm -u=rx -exec chmod u+rx {} \\; 2>/dev/null || true
+find . ! -type d ! -type l ! -perm -u=r -exec chmod u+r {} + 2>/dev/null || true
 find . -mindepth 2 -name .git -prune -printf '%P\\0' | sed -z 's#/\\.git$##' > "$S.nested" || true
 { printf '.\\0:(exclude,literal,top).git\\0'; sed -z 's#^#:(exclude,literal,top)#' "$S.nested"; } |
   git add -A --pathspec-from-file=- --pathspec-file-nul
 tree=$(git write-tree)
 commit=$(echo "Patchbay snapshot" | git commit-tree "$tree" -p "$1")
+# Building a cache entry: keep the index for the attempts that will start from it.
+if [ -d /prepared-out ]; then cp "$S.index" /prepared-out/index; fi
 printf '%s\\n' "$commit"
 cat "$S.nested"
 printf '\\0--\\0'
 git check-ignore -z --stdin < "$S.nested" || true
 `;
 
-/** Packs the snapshot's new objects (thin: the host has the base). $1 = commit, $2 = base. */
+/** Packs the snapshot's new objects (thin: the host has the base, and the prepared commit $3 when given). */
 const PACK_SCRIPT = `set -eu
 export GIT_DIR=/tmp/patchbay-snapshot.git
-printf '%s\\n^%s\\n' "$1" "$2" | git pack-objects --revs --stdout --thin --delta-base-offset -q
+{ printf '%s\\n^%s\\n' "$1" "$2"; if [ -n "\${3:-}" ]; then printf '^%s\\n' "$3"; fi; } | git pack-objects --revs --stdout --thin --delta-base-offset -q
 `;
 
 function stepFailed(what: string, result: { exitCode: number | null; timedOut: boolean; stderr: string; oomKilled?: boolean }): SnapshotError {
@@ -116,6 +122,11 @@ export async function takeSnapshot(opts: {
   /** The ref it is recorded under there. */
   ref?: string;
   baseCommit: string;
+  /**
+   * The prepared environment's commit, when the checkout is an overlay over one: the host repository already has
+   * its objects (by alternates), so the pack leaves them out. The sandbox binds its objects at /prepared-objects.
+   */
+  preparedCommit?: string;
   signal?: AbortSignal;
 }): Promise<Snapshot> {
   // The checkout is writable only so that unreadable directories can be made readable (chmod u+rX).
@@ -129,7 +140,7 @@ export async function takeSnapshot(opts: {
 
 async function snapshotIn(
   sandbox: Awaited<ReturnType<typeof createBwrapSandbox>>,
-  opts: { hostRepo: string; ref?: string; baseCommit: string; signal?: AbortSignal },
+  opts: { hostRepo: string; ref?: string; baseCommit: string; preparedCommit?: string; signal?: AbortSignal },
 ): Promise<Snapshot> {
   const { hostRepo, baseCommit } = opts;
   const stage = await sandbox.exec({
@@ -151,7 +162,7 @@ async function snapshotIn(
     (err: unknown) => err,
   );
   const sent = await sandbox.exec({
-    argv: ["/bin/sh", "-c", PACK_SCRIPT, "pack", commit, baseCommit],
+    argv: ["/bin/sh", "-c", PACK_SCRIPT, "pack", commit, baseCommit, ...(opts.preparedCommit ? [opts.preparedCommit] : [])],
     timeoutMs: STEP_TIMEOUT_MS,
     signal: opts.signal,
     stdoutSink: pack,

@@ -159,7 +159,8 @@ describe("what reaches the host's process table", () => {
 
   it("launches through a script that joins the cgroup files given and closes stray descriptors", () => {
     expect(launcherPrefix(["/sys/fs/cgroup/x/cgroup.procs"])).toEqual([...LAUNCHER, "/sys/fs/cgroup/x/cgroup.procs", "--"]);
-    expect(LAUNCHER[2]).toContain('case "$n" in 0|1|2|3|4) ;;');
+    expect(LAUNCHER[4]).toContain('case "$n" in 0|1|2|3|4) ;;');
+    expect(LAUNCHER.slice(0, 4)).toEqual(["/bin/bash", "--norc", "--noprofile", "-c"]);
   });
 });
 

@@ -149,7 +149,7 @@ export type BwrapArgsInput = {
   /** Names present in hostEtcDir. */
   etcFileNames: string[];
   cwd: string;
-  extraReadOnlyBinds?: Array<{ hostPath: string; sandboxPath: string }>;
+  extraReadOnlyBinds?: Array<{ hostPath: string; sandboxPath: string; writable?: boolean }>;
   command: string[];
   /** fd (inherited from the spawner) on which bwrap reports {"child-pid": …} (the sandbox's pid 1, host pid). */
   statusFd?: number;
@@ -204,7 +204,7 @@ export function buildBwrapArgs(input: BwrapArgsInput): string[] {
     if (!input.proxySocket) throw new SandboxUsageError("network proxy needs the proxy's socket");
     a.push("--ro-bind", input.proxySocket, SANDBOX_PROXY_SOCKET);
   }
-  for (const bind of input.extraReadOnlyBinds ?? []) a.push("--ro-bind", bind.hostPath, bind.sandboxPath);
+  for (const bind of input.extraReadOnlyBinds ?? []) a.push(bind.writable ? "--bind" : "--ro-bind", bind.hostPath, bind.sandboxPath);
   a.push(input.mode === "rw" ? "--bind" : "--ro-bind", input.workspaceDir, SANDBOX_WORKSPACE);
   a.push("--remount-ro", "/");
   a.push("--chdir", input.cwd, "--clearenv");
@@ -236,6 +236,9 @@ export const ARGS_FD = 4;
  */
 export const LAUNCHER = [
   "/bin/bash",
+  // No rc files: with a socket on stdin bash would otherwise read the host user's ~/.bashrc (rsh detection).
+  "--norc",
+  "--noprofile",
   "-c",
   'while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do echo "$$" > "$1" || exit 125; shift; done; shift; ' +
     'for f in /proc/$$/fd/*; do n=${f##*/}; case "$n" in 0|1|2|3|4) ;; *) eval "exec $n>&-" ;; esac; done; ' +

@@ -157,8 +157,8 @@ async function validateWorkspace(dir: string): Promise<string> {
 
 const RESERVED_SANDBOX_PATHS = ["/", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/proc", "/dev", "/tmp", "/etc", SANDBOX_WORKSPACE];
 
-function validateExtraBinds(binds: SandboxOptions["extraReadOnlyBinds"]): Array<{ hostPath: string; sandboxPath: string }> {
-  return (binds ?? []).map(({ hostPath, sandboxPath }) => {
+function validateExtraBinds(binds: SandboxOptions["extraReadOnlyBinds"]): Array<{ hostPath: string; sandboxPath: string; writable?: boolean }> {
+  return (binds ?? []).map(({ hostPath, sandboxPath, writable }) => {
     if (!path.isAbsolute(hostPath) || !path.posix.isAbsolute(sandboxPath)) {
       throw new SandboxUsageError("extraReadOnlyBinds paths must be absolute");
     }
@@ -166,7 +166,7 @@ function validateExtraBinds(binds: SandboxOptions["extraReadOnlyBinds"]): Array<
     if (RESERVED_SANDBOX_PATHS.includes(target) || target.startsWith(`${SANDBOX_WORKSPACE}/`) || target.startsWith("/proc/") || target.startsWith("/dev/")) {
       throw new SandboxUsageError(`extraReadOnlyBinds may not cover ${target}`);
     }
-    return { hostPath: path.resolve(hostPath), sandboxPath: target };
+    return { hostPath: path.resolve(hostPath), sandboxPath: target, writable: writable === true };
   });
 }
 

@@ -59,7 +59,7 @@ export type SandboxOptions = {
    * Extra host paths bound read-only at the given absolute sandbox path, e.g. the bare mirror a
    * `git clone --shared` checkout points to through .git/objects/info/alternates. Never bind secrets here.
    */
-  extraReadOnlyBinds?: Array<{ hostPath: string; sandboxPath: string }>;
+  extraReadOnlyBinds?: Array<{ hostPath: string; sandboxPath: string; /** Read-write (a cache entry being built). */ writable?: boolean }>;
   /**
    * The attempt's control group: every command joins it before the sandbox starts (memory, processes and CPU
    * bounded across the attempt). Null or unset: per-process rlimits only.

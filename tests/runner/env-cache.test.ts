@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -102,6 +103,11 @@ describe.skipIf(!isRoot)("cached environments (volumes and overlays need root)",
     // The agent works on the prepared checkout: setup's files are there.
     expect(second.log).toContain("built by setup");
     expect(second.attempt.diff ?? "").not.toContain("built.txt");
+
+    // The attempt's result stands on its own: its host repository borrows nothing from the cache entry.
+    const hostRepo = path.join(first.attempt.workspacePath!, "host.git");
+    expect(fs.readFileSync(path.join(hostRepo, "objects/info/alternates"), "utf8")).not.toContain("/cache/");
+    execFileSync("git", ["--git-dir", hostRepo, "rev-list", "--objects", first.attempt.snapshotCommit!], { stdio: "pipe" });
 
     const third = (await run("Make greet trim the name (cache 3)")).results[0];
     expect(third.ranSetup).toBe(false);
