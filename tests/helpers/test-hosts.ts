@@ -6,7 +6,7 @@ import crypto from "node:crypto";
  * veth pair, with an address in 198.51.100.0/24 (TEST-NET-2: not private, so the egress proxy treats it as a
  * public host) and an HTTP server that echoes what it was asked. Needs root and iproute2.
  */
-export type TestHost = { ip: string; close(): Promise<void> };
+export type TestHost = { ip: string; /** The network namespace, for `ip netns exec` of further servers. */ ns: string; close(): Promise<void> };
 
 const ECHO_SERVER = `
 const http = require("node:http");
@@ -61,6 +61,7 @@ export async function startTestHost(slot: number): Promise<TestHost> {
   }
   return {
     ip: address,
+    ns,
     async close() {
       server?.kill("SIGKILL");
       await new Promise((r) => (server?.exitCode === null ? server.once("exit", r) : r(null)));
