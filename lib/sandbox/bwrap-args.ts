@@ -57,18 +57,23 @@ export function proxyEnv(): Record<string, string> {
   return { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, ALL_PROXY: url, NO_PROXY: noProxy, no_proxy: noProxy };
 }
 
+/** Where the runner's model gateway appears inside (engines that run in the sandbox reach the model there). */
+export const SANDBOX_MODEL_SOCKET = "/run/patchbay/model.sock";
+export const SANDBOX_MODEL_PORT = 3129;
+
+/** A loopback port inside the sandbox served by a Unix socket bound in from the runner. */
+export type SocketBridge = { port: number; socket: string };
+
 /**
- * pid 1 with the network through the proxy: starts the bridge from 127.0.0.1:3128 (the sandbox's own loopback) to
- * the proxy's socket, waits until it listens (at most a second), then runs the command like PID1_SHELL.
+ * pid 1 with bridges: starts socat from 127.0.0.1:<port> (the sandbox's own loopback) to each bound socket, waits
+ * until they listen (at most a second), then runs the command like PID1_SHELL.
  */
-export const PID1_PROXY_SHELL = [
-  "/bin/sh",
-  "-c",
-  `socat TCP-LISTEN:${SANDBOX_PROXY_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${SANDBOX_PROXY_SOCKET} 2>/dev/null & ` +
-    `i=0; while [ $i -lt 200 ] && ! grep -q ' 0100007F:${SANDBOX_PROXY_PORT.toString(16).toUpperCase().padStart(4, "0")} 00000000:0000 0A' /proc/net/tcp; do i=$((i+1)); sleep 0.005; done; ` +
-    '"$@"; exit $?',
-  "sh",
-];
+export function pid1ShellWithBridges(bridges: SocketBridge[]): string[] {
+  if (bridges.length === 0) return PID1_SHELL;
+  const start = bridges.map((b) => `socat TCP-LISTEN:${b.port},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${b.socket} 2>/dev/null & `).join("");
+  const ready = bridges.map((b) => `grep -q ' 0100007F:${b.port.toString(16).toUpperCase().padStart(4, "0")} 00000000:0000 0A' /proc/net/tcp`).join(" && ");
+  return ["/bin/sh", "-c", `${start}i=0; while [ $i -lt 200 ] && ! { ${ready}; }; do i=$((i+1)); sleep 0.005; done; "$@"; exit $?`, "sh"];
+}
 
 /**
  * The sandbox's pid 1 (run with --as-pid-1): a shell that runs the command as an ordinary child (pid 1 ignores
@@ -141,6 +146,8 @@ export type BwrapArgsInput = {
   network: "off" | "proxy";
   /** With network "proxy": the host path of the egress proxy's Unix socket. */
   proxySocket?: string;
+  /** The runner's model gateway socket (bound at SANDBOX_MODEL_SOCKET), for engines that run in the sandbox. */
+  modelSocket?: string;
   env: Record<string, string>;
   /** Host dir bound read-write at /tmp (per sandbox, removed by destroy). */
   hostTmpDir: string;
@@ -204,6 +211,7 @@ export function buildBwrapArgs(input: BwrapArgsInput): string[] {
     if (!input.proxySocket) throw new SandboxUsageError("network proxy needs the proxy's socket");
     a.push("--ro-bind", input.proxySocket, SANDBOX_PROXY_SOCKET);
   }
+  if (input.modelSocket) a.push("--ro-bind", input.modelSocket, SANDBOX_MODEL_SOCKET);
   for (const bind of input.extraReadOnlyBinds ?? []) a.push(bind.writable ? "--bind" : "--ro-bind", bind.hostPath, bind.sandboxPath);
   a.push(input.mode === "rw" ? "--bind" : "--ro-bind", input.workspaceDir, SANDBOX_WORKSPACE);
   a.push("--remount-ro", "/");

@@ -7,8 +7,11 @@ import path from "node:path";
 
 import {
   SANDBOX_HOME,
-  PID1_SHELL,
-  PID1_PROXY_SHELL,
+  SANDBOX_MODEL_PORT,
+  SANDBOX_MODEL_SOCKET,
+  SANDBOX_PROXY_PORT,
+  SANDBOX_PROXY_SOCKET,
+  pid1ShellWithBridges,
   ARGS_FD,
   proxyEnv,
   buildBwrapArgs,
@@ -184,7 +187,11 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
   if (opts.network === "proxy" && !opts.proxySocket) throw new SandboxUsageError("network proxy needs proxySocket");
   const workspaceDir = await validateWorkspace(opts.workspaceDir);
   const limits = resolveLimits(opts.limits);
-  const env = mergeSandboxEnv({ ...(opts.network === "proxy" ? proxyEnv() : {}), ...opts.env });
+  const env = mergeSandboxEnv({
+    ...(opts.network === "proxy" ? proxyEnv() : {}),
+    ...(opts.modelSocket ? { PATCHBAY_MODEL_URL: `http://127.0.0.1:${SANDBOX_MODEL_PORT}` } : {}),
+    ...opts.env,
+  });
   const extraBinds = validateExtraBinds(opts.extraReadOnlyBinds);
   const hostUser = await resolveHostUser(opts.hostUser);
 
@@ -218,6 +225,10 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
     const prefix = [...launcherPrefix(cgroup?.procsFiles ?? []), ...setprivPrefix(hostUser)];
     const limitPrefix = prlimitPrefix(limits, { perProcessMemory: cgroup === null });
     const etcFileNames = Object.keys(etcFiles);
+    const pid1 = pid1ShellWithBridges([
+      ...(opts.network === "proxy" ? [{ port: SANDBOX_PROXY_PORT, socket: SANDBOX_PROXY_SOCKET }] : []),
+      ...(opts.modelSocket ? [{ port: SANDBOX_MODEL_PORT, socket: SANDBOX_MODEL_SOCKET }] : []),
+    ]);
 
     const sandbox: Sandbox = {
       async exec(req: ExecRequest): Promise<ExecResult> {
@@ -233,13 +244,14 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
           mode: opts.mode,
           network: opts.network,
           proxySocket: opts.proxySocket,
+          modelSocket: opts.modelSocket,
           env,
           hostTmpDir: tmpDir,
           hostEtcDir: etcDir,
           etcFileNames,
           cwd: resolveSandboxCwd(req.cwd),
           extraReadOnlyBinds: extraBinds,
-          command: [...limitPrefix, ...(opts.network === "proxy" ? PID1_PROXY_SHELL : PID1_SHELL), ...req.argv],
+          command: [...limitPrefix, ...pid1, ...req.argv],
           statusFd: STATUS_FD,
           disableUserns: available.disableUserns,
         });

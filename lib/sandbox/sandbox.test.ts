@@ -335,6 +335,15 @@ describe.skipIf(!hasBwrap)("bubblewrap sandbox (skipped only when bwrap is not i
         expect(connections).toBe(0);
         const dns = await sb.exec({ argv: ["getent", "hosts", "example.com"], timeoutMs: 10_000 });
         expect(dns.exitCode).not.toBe(0);
+
+        // The model gateway's socket comes in the same way, on its own port, with or without the proxy.
+        for (const network of ["off", "proxy"] as const) {
+          const withModel = await make({ network, proxySocket: socketPath, modelSocket: socketPath });
+          const m = await withModel.exec({ argv: bash('echo "$PATCHBAY_MODEL_URL"; curl -s "$PATCHBAY_MODEL_URL/v1/models"'), timeoutMs: 10_000 });
+          expect(m.stdout).toContain("http://127.0.0.1:3129");
+          expect(m.stdout).toContain("via the proxy");
+        }
+        expect(asked).toContain("GET /v1/models HTTP/1.1");
       } finally {
         await new Promise<void>((resolve) => proxy.close(() => resolve()));
       }

@@ -39,6 +39,11 @@ export type SandboxOptions = {
   network: "off" | "proxy";
   /** Host path of the egress proxy's Unix socket (network "proxy"). */
   proxySocket?: string;
+  /**
+   * Host path of the runner's model gateway socket: bound in and bridged to 127.0.0.1:3129, PATCHBAY_MODEL_URL
+   * points there. For engines (Codex CLI, Claude Code) that run inside; the API key stays in the gateway.
+   */
+  modelSocket?: string;
   /** Extra environment variables. Everything else is cleared; see `baseSandboxEnv`. */
   env?: Record<string, string>;
   limits?: SandboxLimits;
