@@ -15,8 +15,8 @@ import {
   type CommandItem,
   type LogItem,
   type LogLine,
-  type NetworkItem,
 } from "./log-model";
+import { NetworkRow } from "./network-row";
 import type { LogFocus, PlanStepStatus, TaskEventDTO } from "./types";
 
 export type LogViewProps = {
@@ -456,46 +456,6 @@ function ItemRow({
     case "network":
       return <NetworkRow item={item} />;
   }
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-/** One decision of the egress proxy, or what a phase sent out. */
-function NetworkRow({ item }: { item: NetworkItem }) {
-  const phase = item.phase === "setup" ? "Setup" : "Agent";
-  if (item.verdict === "summary") {
-    const hosts = item.hosts ?? [];
-    return (
-      <div className="font-sans text-xs text-muted">
-        Network ({phase.toLowerCase()}): {item.requests ?? 0} {item.requests === 1 ? "request" : "requests"}
-        {item.refused ? `, ${item.refused} refused` : ""}
-        {hosts.length > 0 && " · "}
-        {hosts.map((h, i) => (
-          <span key={h.host}>
-            {i > 0 && ", "}
-            <span className="font-mono text-[12px]">{h.host}</span> {formatBytes(h.bytes)}
-          </span>
-        ))}
-      </div>
-    );
-  }
-  const target = `${item.method ? `${item.method} ` : ""}${item.host}${item.port && item.port !== 80 && item.port !== 443 ? `:${item.port}` : ""}`;
-  if (item.verdict === "allowed") {
-    return (
-      <div className="font-sans text-xs text-muted">
-        Network: <span className="font-mono text-[12px]">{target}</span> allowed
-      </div>
-    );
-  }
-  return (
-    <div className="font-sans text-xs text-danger" role="note">
-      Network: <span className="font-mono text-[12px]">{target}</span> refused — {item.message}
-    </div>
-  );
 }
 
 function CommandHeader({

@@ -20,7 +20,7 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ ow
       <h1 className="mt-1 text-lg font-semibold tracking-tight">
         Environment · <span className="font-mono text-base">{owner}/{repo}</span>
       </h1>
-      <p className="mb-6 mt-1 text-sm text-muted">How tasks on this repository prepare their sandbox.</p>
+      <p className="mb-6 mt-1 text-sm text-muted">How tasks on this repository prepare their sandbox, and what they may reach on the internet.</p>
       <EnvironmentForm repoFullName={`${owner}/${repo}`} />
     </div>
   );
