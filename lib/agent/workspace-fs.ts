@@ -21,6 +21,9 @@ export type WorkspaceFsOptions = {
 
 const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024;
 
+/** What the model should do instead when a patch names a symlink (patches never go through links). */
+const SYMLINK_HINT = "patch the file it points to by its real path (see `ls -l`), or replace the link with a shell command";
+
 function isErrno(err: unknown, ...codes: string[]): boolean {
   return typeof err === "object" && err !== null && codes.includes((err as NodeJS.ErrnoException).code ?? "");
 }
@@ -51,7 +54,7 @@ export class WorkspaceFs implements PatchFs {
       throw new WorkspaceFsError((err as Error).message);
     }
     const parts = clean.split("/");
-    if (parts.some((p) => p.toLowerCase() === ".git")) throw new WorkspaceFsError(`refusing to touch ${clean}: .git is managed by the platform`);
+    if (parts.some((p) => p.toLowerCase() === ".git")) throw new WorkspaceFsError(`refusing to touch ${clean}: .git is managed by the platform; change files of the working tree only`);
     return parts;
   }
 
@@ -75,7 +78,7 @@ export class WorkspaceFs implements PatchFs {
         });
         st = await fsp.lstat(cur);
       }
-      if (st.isSymbolicLink()) throw new WorkspaceFsError(`refusing to follow the symlink ${shown}`);
+      if (st.isSymbolicLink()) throw new WorkspaceFsError(`refusing to follow the symlink ${shown}; ${SYMLINK_HINT}`);
       if (!st.isDirectory()) throw new WorkspaceFsError(`${shown} is not a directory`);
     }
     return true;
@@ -106,7 +109,7 @@ export class WorkspaceFs implements PatchFs {
       handle = await fsp.open(path.join(this.root, clean), C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK);
     } catch (err) {
       if (isErrno(err, "ENOENT")) return null;
-      if (isErrno(err, "ELOOP")) throw new WorkspaceFsError(`refusing to follow the symlink ${clean}`);
+      if (isErrno(err, "ELOOP")) throw new WorkspaceFsError(`refusing to follow the symlink ${clean}; ${SYMLINK_HINT}`);
       if (isErrno(err, "EISDIR")) throw new WorkspaceFsError(`${clean} is a directory`);
       throw err;
     }
@@ -131,7 +134,7 @@ export class WorkspaceFs implements PatchFs {
       // No O_TRUNC: the descriptor is verified before anything is changed.
       handle = await fsp.open(path.join(this.root, clean), C.O_WRONLY | C.O_CREAT | C.O_NOFOLLOW | C.O_NONBLOCK, 0o644);
     } catch (err) {
-      if (isErrno(err, "ELOOP")) throw new WorkspaceFsError(`refusing to write through the symlink ${clean}`);
+      if (isErrno(err, "ELOOP")) throw new WorkspaceFsError(`refusing to write through the symlink ${clean}; ${SYMLINK_HINT}`);
       if (isErrno(err, "EISDIR")) throw new WorkspaceFsError(`${clean} is a directory`);
       throw err;
     }

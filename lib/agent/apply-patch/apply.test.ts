@@ -206,9 +206,9 @@ describe("applyPatch", () => {
     );
     expect(r.changed).toEqual([]);
     expect(r.failures.map((f) => f.message)).toEqual([
-      "cannot update missing.txt: no such file",
-      "cannot delete missing2.txt: no such file",
-      "cannot add here.txt: the file already exists (use Update File)",
+      "cannot update missing.txt: no such file; use '*** Add File: missing.txt' to create it",
+      "cannot delete missing2.txt: no such file (list the directory to check the path)",
+      expect.stringMatching(/^cannot add here.txt: the file already exists\. To change it, use '\*\*\* Update File: here.txt'/),
     ]);
     expect(fs.files).toEqual({ "here.txt": "x\n" });
   });
