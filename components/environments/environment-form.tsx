@@ -73,8 +73,11 @@ function Form({ url, initial }: { url: string; initial: EnvironmentView }) {
     if (domains.errors.length) {
       setDomainsTouched(true);
       setError({ code: "bad_domains", message: `Allowed domains — ${domains.errors.map(describeDomainError).join("; ")}. Nothing was saved.` });
-      // After the render that shows the allowlist, even when no phase uses it.
-      requestAnimationFrame(() => domainsRef.current?.focus());
+      // After the render that shows the allowlist (even when no phase uses it), clear of the sticky bars.
+      requestAnimationFrame(() => {
+        domainsRef.current?.focus({ preventScroll: true });
+        domainsRef.current?.scrollIntoView({ block: "center" });
+      });
       return;
     }
     if (!Number.isInteger(draft.timeout) || draft.timeout < 10 || draft.timeout > 3600) {
@@ -117,7 +120,8 @@ function Form({ url, initial }: { url: string; initial: EnvironmentView }) {
 
   return (
     <form
-      className="flex flex-col gap-8"
+      // A field reached with Tab stays clear of the sticky header and save bar.
+      className="flex flex-col gap-8 [&_:is(input,textarea,button)]:scroll-mt-16 [&_:is(input,textarea,button)]:scroll-mb-28"
       noValidate
       onSubmit={(e) => {
         e.preventDefault();
