@@ -14,10 +14,20 @@ async function violations(page: Page) {
     .map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
 }
 
+/** CSP violations the page reported since it loaded (the form checks domains without zod's `new Function` probe). */
+async function cspViolations(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? ["no listener"]);
+}
+
 const agentGroup = (page: Page) => page.getByRole("group", { name: "Agent internet access" });
 const setupGroup = (page: Page) => page.getByRole("group", { name: "Setup script internet access" });
 
 test.beforeEach(async ({ page }) => {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __csp: string[] };
+    w.__csp = [];
+    document.addEventListener("securitypolicyviolation", (e) => w.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`));
+  });
   await signIn(page, "alice");
   // Start from the defaults whatever an earlier run left.
   expect((await page.request.put(API, { data: {}, headers: sameOrigin })).status()).toBe(200);
@@ -76,6 +86,7 @@ test("environment internet settings: allowlist, preset, domains, read-only, setu
     allowedMethods: "read",
     maintenanceScript: "npm install --prefer-offline",
   });
+  expect(await cspViolations(page)).toEqual([]);
 
   // The page with the allowlist open passes the accessibility checks in both themes.
   for (const theme of ["light", "dark"] as const) {
@@ -107,6 +118,7 @@ test("a bad domain names its line and nothing is saved", async ({ page }) => {
   await expect(domains).toBeFocused();
   await expect(page.getByText("Line 2: “https://bad.example.com/path” is not a host name", { exact: false }).first()).toBeVisible();
   expect(await violations(page)).toEqual([]);
+  expect(await cspViolations(page)).toEqual([]);
   expect(writes).toEqual([]);
 
   await page.reload();

@@ -1,4 +1,4 @@
-import { allowedDomain, MAX_ALLOWED_DOMAINS } from "@/lib/environments/schemas";
+import { checkDomain, MAX_ALLOWED_DOMAINS } from "@/lib/environments/domain-rule";
 
 export type DomainLineError = { line: number; text: string; message: string };
 
@@ -12,11 +12,11 @@ export function parseDomainLines(input: string): { domains: string[]; errors: Do
   input.split("\n").forEach((raw, i) => {
     const text = raw.trim();
     if (!text) return;
-    const parsed = allowedDomain.safeParse(text);
-    if (parsed.success) {
-      if (!domains.includes(parsed.data)) domains.push(parsed.data);
+    const checked = checkDomain(text);
+    if (checked.ok) {
+      if (!domains.includes(checked.value)) domains.push(checked.value);
     } else {
-      errors.push({ line: i + 1, text, message: parsed.error.issues[0]?.message ?? "is not a host name" });
+      errors.push({ line: i + 1, text, message: checked.message });
     }
   });
   if (domains.length > MAX_ALLOWED_DOMAINS) {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { text } from "@/lib/text";
+import { DOMAIN_PATTERN, MAX_ALLOWED_DOMAINS, normalizeDomain, NOT_A_HOST } from "./domain-rule";
 
 const varName = text()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "names are letters, digits and _, not starting with a digit")
@@ -8,18 +9,10 @@ const varValue = text().max(8192, "values are at most 8 KiB");
 
 const policy = z.enum(["off", "allowlist", "on"]);
 
-/** A host name of the allowlist: example.com or *.example.com (normalized to lower case). Shared with the form. */
-export const allowedDomain = text()
-  .transform((d) => d.trim().toLowerCase().replace(/\.$/, ""))
-  .pipe(
-    z
-      .string()
-      .min(1, "is empty")
-      .max(253, "is too long")
-      .regex(/^(\*\.)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, "is not a host name (use example.com or *.example.com)"),
-  );
-
-export const MAX_ALLOWED_DOMAINS = 200;
+/** A host name of the allowlist: example.com or *.example.com (normalized to lower case); the form checks the same rule. */
+const allowedDomain = text()
+  .transform(normalizeDomain)
+  .pipe(z.string().min(1, "is empty").max(253, "is too long").regex(DOMAIN_PATTERN, NOT_A_HOST));
 
 export const environmentInput = z.object({
   setupScript: text().max(64 * 1024, "is longer than 64 KiB").default(""),
