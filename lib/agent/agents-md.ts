@@ -3,7 +3,7 @@ import "server-only";
 export const AGENTS_MD_MAX_BYTES = 32 * 1024;
 const NAMES = ["AGENTS.override.md", "AGENTS.md"] as const;
 
-/** Reads a workspace-relative file without following symlinks (WorkspaceFs); null when missing. */
+/** Reads a workspace-relative file (LinkFollowingReader: links only inside the checkout); null when missing. */
 export type WorkspaceReader = { read(path: string): Promise<string | null> };
 
 export type AgentsMdFile = { path: string; scope: string; bytes: number; truncated: boolean };
@@ -34,7 +34,8 @@ function cutUtf8(text: string, maxBytes: number): string {
 
 /**
  * Collects AGENTS.md guidance for the given workspace-relative directories: per directory from the root down,
- * `AGENTS.override.md` else `AGENTS.md`. Root first, so later (deeper) files win; capped at `maxBytes` in all.
+ * `AGENTS.override.md` else `AGENTS.md`, skipping empty files. Root first, so later (deeper) files win; capped at
+ * `maxBytes` in all.
  */
 export async function loadAgentsMd(opts: { reader: WorkspaceReader; dirs: string[]; maxBytes?: number }): Promise<AgentsMd> {
   const maxBytes = opts.maxBytes ?? AGENTS_MD_MAX_BYTES;
@@ -57,7 +58,8 @@ export async function loadAgentsMd(opts: { reader: WorkspaceReader; dirs: string
         skipped.push({ path, reason: err instanceof Error ? err.message : String(err) });
         continue;
       }
-      if (content === null) continue;
+      // A missing or empty file adds nothing; an empty AGENTS.override.md leaves AGENTS.md in charge.
+      if (content === null || content.trim() === "") continue;
       const scope = dir ? `${dir}/` : "the whole repository";
       if (budget <= 0) {
         skipped.push({ path, reason: `over the ${maxBytes}-byte limit for AGENTS.md files` });

@@ -10,6 +10,38 @@ export type ShellExecutor = (req: {
   onOutput?: (stream: "stdout" | "stderr", chunk: string) => void;
 }) => Promise<ShellResult>;
 
+/**
+ * A command that may outlive one tool call (exec_command sessions). The runner may provide a SessionExecutor that
+ * starts one; without it the agent runs sessions on the one-shot ShellExecutor, with no stdin and no terminal.
+ */
+export interface RunningCommand {
+  /** True when `write` reaches the command's stdin. */
+  readonly stdin: boolean;
+  /** True when the command runs on a pseudo-terminal (`tty: true` was asked for and the executor has one). */
+  readonly tty: boolean;
+  /** Writes to the command's stdin (on a terminal, keystrokes: "\u0003" is Ctrl-C). */
+  write(chars: string): Promise<void>;
+  /** Ends the command and every process it started; `result` then settles (`cancelled: true`). */
+  kill(): void;
+  /** Settles when the command ends, like a ShellExecutor call. Rejects only when the sandbox itself failed. */
+  readonly result: Promise<ShellResult>;
+}
+
+export type SessionRequest = {
+  argv: string[];
+  /** Relative to the workspace root. */
+  cwd?: string;
+  /** Wall clock cap of the whole session. */
+  timeoutMs: number;
+  /** Asks for a pseudo-terminal; an executor without one runs the command on pipes and says so (`tty: false`). */
+  tty: boolean;
+  signal?: AbortSignal;
+  onOutput?: (stream: "stdout" | "stderr", chunk: string) => void;
+};
+
+/** Starts a command with a live stdin (and a terminal when asked), inside the sandbox. */
+export type SessionExecutor = (req: SessionRequest) => RunningCommand | Promise<RunningCommand>;
+
 export type ShellResult = {
   exitCode: number | null;
   timedOut: boolean;
@@ -41,7 +73,8 @@ export type Usage = { inputTokens: number; outputTokens: number };
 export type AgentEvent =
   | { type: "message_delta"; text: string }
   | { type: "message"; text: string }
-  | { type: "command_start"; commandId: string; chunkId: string; argv: string[]; cwd: string }
+  /** `sessionId` is set for exec_command sessions, whose command_end may come several tool calls later. */
+  | { type: "command_start"; commandId: string; chunkId: string; argv: string[]; cwd: string; sessionId?: number }
   | { type: "output"; commandId: string; chunkId: string; stream: "stdout" | "stderr"; text: string }
   | {
       type: "command_end";
@@ -56,6 +89,33 @@ export type AgentEvent =
   | { type: "patch"; changed: PatchChange[]; failures: PatchFailure[] }
   | { type: "usage"; inputTokens: number; outputTokens: number }
   | { type: "error"; code: string; message: string };
+
+/**
+ * What the agent does besides commands and messages, for the log: its thinking, retries and compactions. Separate
+ * from AgentEvent so that a sink written for AgentEvent keeps compiling; delivered through `emitActivity`, in order
+ * with the AgentEvents.
+ */
+export type AgentActivity =
+  /** A summary of the model's reasoning, streaming (Responses reasoning summaries, or `reasoning_content`). */
+  | { type: "reasoning_delta"; text: string }
+  /** One finished reasoning summary: the agent's thinking before its next action. */
+  | { type: "reasoning"; text: string }
+  /** The model call failed and is retried after `delayMs` (the server's retry-after when it sent one). */
+  | { type: "retry"; attempt: number; maxRetries: number; delayMs: number; code: string; status?: number; message: string }
+  /**
+   * The conversation neared the model's context window (or the server said it is past it) and was compacted: old
+   * tool outputs were dropped, and when that was not enough the conversation was replaced by a summary the model wrote.
+   */
+  | {
+      type: "compaction";
+      reason: "context_window" | "context_length_exceeded";
+      droppedOutputs: number;
+      summarized: boolean;
+      tokensBefore: number;
+      tokensAfter: number;
+    }
+  /** Input the agent typed into a running exec_command session (write_stdin), under that command's chunk. */
+  | { type: "command_input"; commandId: string; chunkId: string; text: string };
 
 export type CommandRecord = { argv: string[]; exitCode: number | null; durationMs: number; chunkId: string };
 

@@ -101,6 +101,12 @@ export class WorkspaceFs implements PatchFs {
   }
 
   async read(rel: string): Promise<string | null> {
+    const bytes = await this.readBytes(rel);
+    return bytes === null ? null : bytes.toString("utf8");
+  }
+
+  /** The file's bytes (view_image), with the same checks as `read`. */
+  async readBytes(rel: string): Promise<Buffer | null> {
     const parts = this.parts(rel);
     const clean = parts.join("/");
     if (!(await this.walkDirs(parts, false))) return null;
@@ -117,7 +123,7 @@ export class WorkspaceFs implements PatchFs {
       await this.verifyFd(handle, clean, false);
       const st = await handle.stat();
       if (st.size > this.maxFileBytes) throw new WorkspaceFsError(`${clean} is too large (${st.size} bytes)`);
-      return await handle.readFile({ encoding: "utf8" });
+      return await handle.readFile();
     } finally {
       await handle.close();
     }
