@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { TaskEventType } from "../lib/events/event-types";
+import type { ApiScope } from "../lib/auth/scopes";
 import {
   bigint,
   bigserial,
@@ -266,4 +267,38 @@ export const jobs = pgTable(
     finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [index("jobs_status_created_idx").on(t.status, t.createdAt), index("jobs_owner_status_idx").on(t.ownerId, t.status)],
+);
+
+// ---------- API access (personal access tokens) ----------
+
+/**
+ * A personal access token for the API and the CLI. Only the SHA-256 of the token is kept; the token itself is shown
+ * once, when it is made. A revoked token keeps its row (so a request with it is told it was revoked) but is never
+ * accepted again and leaves the settings list.
+ */
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** Hex SHA-256 of the whole token. */
+    tokenHash: text("token_hash").notNull(),
+    /** The token's first characters (`pbt_` and a few more), shown to tell tokens apart; far too short to use. */
+    displayPrefix: text("display_prefix").notNull(),
+    scopes: jsonb("scopes").$type<ApiScope[]>().notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+    /**
+     * The rate limit, as a token bucket in its GCRA form: the theoretical arrival time of the next request. A request
+     * is let in when that time is at most one burst ahead of now, and pushes it one interval further. Kept in the
+     * database so that every web instance counts against the same bucket.
+     */
+    rateTat: timestamp("rate_tat", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("api_tokens_hash_idx").on(t.tokenHash), index("api_tokens_user_idx").on(t.userId, t.createdAt)],
 );
