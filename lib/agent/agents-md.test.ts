@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadAgentsMd } from "./agents-md";
 import { buildInstructions } from "./prompt";
 import { WorkspaceFs } from "./workspace-fs";
+import { LinkFollowingReader, resolveWorkspaceLinks } from "./workspace-links";
 
 let root: string;
 beforeEach(() => {
@@ -50,12 +51,73 @@ describe("loadAgentsMd", () => {
     expect(r.skipped.map((s) => s.path)).toEqual(["pkg/AGENTS.override.md"]);
   });
 
-  it("does not follow a symlinked AGENTS.md", async () => {
+  it("does not follow a symlinked AGENTS.md with the plain WorkspaceFs reader", async () => {
     rmSync(path.join(root, "AGENTS.md"));
     symlinkSync("/etc/passwd", path.join(root, "AGENTS.md"));
     const r = await loadAgentsMd({ reader: new WorkspaceFs(root), dirs: [""] });
     expect(r.text).toBe("");
     expect(r.skipped[0].reason).toMatch(/symlink/);
+  });
+});
+
+describe("AGENTS.md through symlinks and empty files", () => {
+  const links = () => new LinkFollowingReader(new WorkspaceFs(root));
+
+  it("follows AGENTS.md -> CLAUDE.md", async () => {
+    rmSync(path.join(root, "AGENTS.md"));
+    writeFileSync(path.join(root, "CLAUDE.md"), "claude rules");
+    symlinkSync("CLAUDE.md", path.join(root, "AGENTS.md"));
+    const r = await loadAgentsMd({ reader: links(), dirs: [""] });
+    expect(r.files.map((f) => f.path)).toEqual(["AGENTS.md"]);
+    expect(r.text).toContain("claude rules");
+  });
+
+  it("follows an absolute link made inside the sandbox (/workspace/…)", async () => {
+    rmSync(path.join(root, "AGENTS.md"));
+    writeFileSync(path.join(root, "CLAUDE.md"), "sandbox link rules");
+    symlinkSync("/workspace/CLAUDE.md", path.join(root, "AGENTS.md"));
+    expect((await loadAgentsMd({ reader: links(), dirs: [""] })).text).toContain("sandbox link rules");
+  });
+
+  it("follows a symlinked folder that stays in the checkout", async () => {
+    mkdirSync(path.join(root, "packages/web"), { recursive: true });
+    writeFileSync(path.join(root, "packages/web/AGENTS.md"), "web rules");
+    symlinkSync("packages/web", path.join(root, "web"));
+    const r = await loadAgentsMd({ reader: links(), dirs: ["web"] });
+    expect(r.files.map((f) => f.path)).toEqual(["AGENTS.md", "web/AGENTS.md"]);
+    expect(r.text).toContain("web rules");
+  });
+
+  it("refuses links out of the checkout, into .git, and loops, saying why", async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), "patchbay-agentsmd-outside-"));
+    writeFileSync(path.join(outside, "AGENTS.md"), "host secrets");
+    mkdirSync(path.join(root, ".git"));
+    writeFileSync(path.join(root, ".git/AGENTS.md"), "git dir");
+    rmSync(path.join(root, "AGENTS.md"));
+    symlinkSync("/etc/passwd", path.join(root, "AGENTS.md"));
+    symlinkSync(path.join(outside, "AGENTS.md"), path.join(root, "pkg/a/AGENTS.md"));
+    symlinkSync("../../../../../../../../../../.." + outside, path.join(root, "other/AGENTS.override.md"));
+    symlinkSync(".git", path.join(root, "gitlink"));
+    symlinkSync("loop2", path.join(root, "loop1"));
+    symlinkSync("loop1", path.join(root, "loop2"));
+    const r = await loadAgentsMd({ reader: links(), dirs: ["pkg/a", "other"] });
+    expect(r.text).not.toContain("host secrets");
+    expect(r.text).not.toContain("root:");
+    expect(r.skipped.map((s) => s.path)).toEqual(["AGENTS.md", "other/AGENTS.override.md", "pkg/a/AGENTS.md"]);
+    expect(r.skipped[0].reason).toMatch(/outside the workspace/);
+    await expect(resolveWorkspaceLinks(root, "gitlink/AGENTS.md")).rejects.toThrow(/\.git/);
+    await expect(resolveWorkspaceLinks(root, "loop1")).rejects.toThrow(/too many symlinks/);
+    rmSync(outside, { recursive: true });
+  });
+
+  it("adds nothing for an empty file; an empty override leaves AGENTS.md in charge", async () => {
+    writeFileSync(path.join(root, "AGENTS.md"), "  \n\n");
+    writeFileSync(path.join(root, "pkg/AGENTS.override.md"), "");
+    const r = await loadAgentsMd({ reader: links(), dirs: ["pkg"] });
+    expect(r.files.map((f) => f.path)).toEqual(["pkg/AGENTS.md"]);
+    expect(r.text).not.toContain("## AGENTS.md");
+    writeFileSync(path.join(root, "pkg/AGENTS.md"), "");
+    expect((await loadAgentsMd({ reader: links(), dirs: ["pkg"] })).text).toBe("");
   });
 });
 

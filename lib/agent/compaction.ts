@@ -43,20 +43,28 @@ type Deps = {
  * which replaces the conversation (the user's messages are kept).
  */
 export class Compactor {
-  /** Tokens per character of the serialized history, learnt from the server's usage reports. */
+  /** Tokens per character of a request, learnt from the server's usage reports. */
   private tokensPerChar = 0.25;
   /** Size of the history right after the last compaction: compacting again before it grew would gain nothing. */
   private compactedSize = 0;
+  /** Characters each request carries besides the history (instructions and tool definitions). */
+  private overhead = 0;
 
   constructor(private readonly deps: Deps) {}
 
-  /** After a model call: `sizeBefore` is the history's size that the call's input tokens correspond to. */
-  record(sizeBefore: number, inputTokens: number): void {
-    if (sizeBefore > 0 && inputTokens > 0) this.tokensPerChar = inputTokens / sizeBefore;
+  /** Before a model call: the characters of its instructions and tool definitions. */
+  setOverhead(chars: number): void {
+    this.overhead = chars;
+  }
+
+  /** After a model call: `historySize` is the history's size when it was sent; `inputTokens` what the server counted. */
+  record(historySize: number, inputTokens: number): void {
+    const chars = historySize + this.overhead;
+    if (chars > 0 && inputTokens > 0) this.tokensPerChar = inputTokens / chars;
   }
 
   estimate(): number {
-    return Math.ceil(this.deps.history.size() * this.tokensPerChar);
+    return Math.ceil((this.deps.history.size() + this.overhead) * this.tokensPerChar);
   }
 
   shouldCompact(): boolean {
@@ -77,13 +85,17 @@ export class Compactor {
   }): Promise<Usage> {
     const { history, model, contextWindow } = this.deps;
     const tokensBefore = this.estimate();
-    const pruned = history.pruneToolOutputs(KEEP_OUTPUTS, stubToolOutput);
+    // Refused by the server: the window we know (if any) was wrong, so keep less.
+    const refused = opts.reason === "context_length_exceeded";
+    const pruned = history.pruneToolOutputs(refused ? 1 : KEEP_OUTPUTS, stubToolOutput);
     const afterPrune = this.estimate();
     const enough =
       pruned.dropped > 0 &&
-      (contextWindow ? afterPrune < contextWindow * PRUNED_ENOUGH : pruned.sizeAfter < pruned.sizeBefore * PRUNED_ENOUGH);
+      (contextWindow && !refused ? afterPrune < contextWindow * PRUNED_ENOUGH : pruned.sizeAfter < pruned.sizeBefore * PRUNED_ENOUGH);
     const usage: Usage = { inputTokens: 0, outputTokens: 0 };
     if (!enough) {
+      // The request for the summary must fit too: it goes without any old output.
+      if (refused) history.pruneToolOutputs(0, stubToolOutput);
       history.addUserMessage(COMPACTION_PROMPT);
       const sizeBefore = history.size();
       const result = await model.step({ instructions: opts.instructions, history, tools: [], signal: opts.signal, promptCacheKey: opts.promptCacheKey });

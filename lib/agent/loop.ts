@@ -182,6 +182,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<AgentResult> {
   /** One model call, compacting the conversation first when it nears the window, and again if the server refuses it. */
   const callModel = async (): Promise<StepResult> => {
     const system = await instructions.build();
+    compactor.setOverhead(system.length + JSON.stringify(tools).length);
     if (compactor.shouldCompact()) addUsage(await compactor.compact({ reason: "context_window", instructions: system, signal, promptCacheKey }));
     const req: StepRequest = {
       instructions: system,

@@ -12,6 +12,8 @@ export type ScenarioStep = {
    * the chunk id of the Nth tool result of this turn that has one (1-based; negative counts from the end). */
   text?: string;
   toolCalls?: ScenarioToolCall[];
+  /** A reasoning summary streamed before the step (Responses reasoning item, Chat `reasoning_content`). */
+  reasoning?: string;
 };
 
 export type Scenario = {
@@ -31,6 +33,13 @@ export type Scenario = {
   };
   /** Answer every request with this HTTP error instead of steps. */
   error?: { status: number; message: string; type?: string; code?: string };
+  /**
+   * Fail the first `times` (default 1) requests of each step of a conversation with this error, then answer normally:
+   * a transient rate limit (429 with Retry-After `retryAfter` seconds) or outage (5xx). Needs the server's memory.
+   */
+  failFirst?: { status: number; message: string; times?: number; retryAfter?: number; type?: string; code?: string };
+  /** Refuse (400 context_length_exceeded) any request whose messages serialize to more characters than this. */
+  contextLimitChars?: number;
   steps: ScenarioStep[];
 };
 
@@ -65,8 +74,33 @@ function looksLikeQuestion(prompt: string): boolean {
 
 export type Selection = { scenario: Scenario; step: number; turnToolResults: string[] };
 
+/** The agent's request for a handoff summary before it compacts the conversation (lib/agent/compaction.ts). */
+const COMPACTION_MARKER = "CONTEXT CHECKPOINT COMPACTION";
+/** What the fake writes into its summary, so that it can pick the scenario up where it was after compaction. */
+const PROGRESS = /\[fake-progress scenario=(\S+) step=(\d+)\]/;
+
+/**
+ * A user message that belongs to the user: not an image the agent attached (view_image), not a compaction request,
+ * not a summary that replaced the history.
+ */
+function isUserTurn(m: ChatLikeMessage): boolean {
+  if (m.role !== "user") return false;
+  const text = textOf(m.content);
+  return text.trim() !== "" && !text.startsWith(COMPACTION_MARKER) && !PROGRESS.test(text);
+}
+
 export function selectScenario(scenarios: Scenario[], messages: ChatLikeMessage[]): Selection {
-  const userIdx = messages.flatMap((m, i) => (m.role === "user" ? [i] : []));
+  const summaryIdx = messages.findLastIndex((m) => m.role === "user" && PROGRESS.test(textOf(m.content)));
+  if (summaryIdx >= 0) {
+    // The history was compacted: continue the scenario the summary names, counting the tool results since it.
+    const [, name, done] = PROGRESS.exec(textOf(messages[summaryIdx].content))!;
+    const scenario = scenarios.find((s) => s.name === name);
+    if (scenario) {
+      const turnToolResults = messages.slice(summaryIdx + 1).filter((m) => m.role === "tool").map((m) => textOf(m.content));
+      return { scenario, step: Number(done) + turnToolResults.length, turnToolResults };
+    }
+  }
+  const userIdx = messages.flatMap((m, i) => (isUserTurn(m) ? [i] : []));
   const first = userIdx.length ? textOf(messages[userIdx[0]].content) : "";
   const lastIdx = userIdx.length ? userIdx[userIdx.length - 1] : -1;
   const last = lastIdx >= 0 ? textOf(messages[lastIdx].content) : "";
@@ -115,21 +149,49 @@ export function renderText(text: string, turnToolResults: string[]): string {
   });
 }
 
-export type PlannedResponse =
-  | { kind: "error"; status: number; message: string; type?: string; code?: string }
+export type PlannedResponse = (
+  | { kind: "error"; status: number; message: string; type?: string; code?: string; retryAfter?: number }
   | { kind: "text"; text: string }
-  | { kind: "tools"; text: string; toolCalls: { name: string; arguments: string }[] };
+  | { kind: "tools"; text: string; toolCalls: { name: string; arguments: string }[] }
+) & { reasoning?: string };
 
-/** What the fake model answers to a conversation. */
-export function planResponse(scenarios: Scenario[], messages: ChatLikeMessage[]): PlannedResponse {
+/** Identifies one step of one conversation (its scenario, prompt and step), for failFirst's count of failures. */
+export function stepKey(scenarios: Scenario[], messages: ChatLikeMessage[]): string {
+  const { scenario, step } = selectScenario(scenarios, messages);
+  const prompt = messages.find(isUserTurn);
+  return `${scenario.name}#${step}#${prompt ? textOf(prompt.content) : ""}`;
+}
+
+/** What the fake model answers to a conversation; `failures` counts the earlier failed requests of this step. */
+export function planResponse(scenarios: Scenario[], messages: ChatLikeMessage[], failures = 0): PlannedResponse {
+  const last = messages.findLast((m) => m.role === "user");
+  if (last && textOf(last.content).startsWith(COMPACTION_MARKER)) {
+    const before = selectScenario(scenarios, messages.slice(0, messages.lastIndexOf(last)));
+    return { kind: "text", text: `Summary of the work so far: ${before.step} steps done. [fake-progress scenario=${before.scenario.name} step=${before.step}]` };
+  }
   const { scenario, step, turnToolResults } = selectScenario(scenarios, messages);
   if (scenario.error) return { kind: "error", ...scenario.error };
+  if (scenario.contextLimitChars !== undefined && JSON.stringify(messages).length > scenario.contextLimitChars) {
+    return {
+      kind: "error",
+      status: 400,
+      type: "invalid_request_error",
+      code: "context_length_exceeded",
+      message: `This model's maximum context length is ${scenario.contextLimitChars} characters; your messages are longer.`,
+    };
+  }
+  if (scenario.failFirst && failures < (scenario.failFirst.times ?? 1)) {
+    const { times: _times, ...error } = scenario.failFirst;
+    return { kind: "error", ...error };
+  }
   const s = scenario.steps[Math.min(step, scenario.steps.length - 1)] ?? { text: "Done." };
   const text = renderText(s.text ?? "", turnToolResults);
-  if (!s.toolCalls?.length || step >= scenario.steps.length) return { kind: "text", text: text || "Done." };
+  const reasoning = step < scenario.steps.length && s.reasoning ? { reasoning: s.reasoning } : {};
+  if (!s.toolCalls?.length || step >= scenario.steps.length) return { kind: "text", text: text || "Done.", ...reasoning };
   return {
     kind: "tools",
     text,
     toolCalls: s.toolCalls.map((c) => ({ name: c.name, arguments: typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments) })),
+    ...reasoning,
   };
 }

@@ -1,13 +1,16 @@
 /**
  * A fake OpenAI-compatible model server for tests and the offline demo. @copilotkit/aimock speaks the wire protocols
- * (Responses and Chat Completions streaming, /v1/models); our scenario engine decides every answer.
+ * (Responses and Chat Completions streaming, /v1/models); our scenario engine decides every answer. A small proxy in
+ * front keeps each request body as the client sent it, so tests can check what a real server would have received.
  */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { LLMock, type ChatCompletionRequest, type FixtureResponse } from "@copilotkit/aimock";
 
-import { loadScenarios, planResponse, type ChatLikeMessage, type PlannedResponse } from "./scenarios";
+import { loadScenarios, planResponse, stepKey, type ChatLikeMessage, type PlannedResponse } from "./scenarios";
 
 export const DEFAULT_FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../fixtures/model");
 
@@ -19,13 +22,20 @@ export type FakeModelOptions = {
   textDelayMs?: number;
 };
 
+/** A request as the client sent it: path and parsed JSON body. */
+export type RecordedRequest = { path: string; body: Record<string, unknown> };
+
 export type FakeModel = {
   /** Base URL including /v1, for `OPENAI_BASE_URL`. */
   url: string;
   close(): Promise<void>;
   /** Model requests answered so far. */
   readonly requests: number;
+  /** The latest model requests (Responses and Chat Completions), oldest first; at most 500. */
+  readonly received: RecordedRequest[];
 };
+
+const MAX_RECORDED = 500;
 
 function estimateTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
@@ -33,29 +43,81 @@ function estimateTokens(text: string): number {
 
 function toFixtureResponse(plan: PlannedResponse, req: ChatCompletionRequest): FixtureResponse {
   if (plan.kind === "error") {
-    return { status: plan.status, error: { message: plan.message, type: plan.type ?? "server_error", ...(plan.code ? { code: plan.code } : {}) } };
+    return {
+      status: plan.status,
+      error: { message: plan.message, type: plan.type ?? "server_error", ...(plan.code ? { code: plan.code } : {}) },
+      ...(plan.retryAfter !== undefined ? { retryAfter: plan.retryAfter } : {}),
+    };
   }
   const input = estimateTokens(JSON.stringify(req.messages));
+  const reasoning = plan.reasoning ? { reasoning: plan.reasoning } : {};
   if (plan.kind === "text") {
-    return { content: plan.text, usage: { input_tokens: input, output_tokens: estimateTokens(plan.text), prompt_tokens: input, completion_tokens: estimateTokens(plan.text) } };
+    const out = estimateTokens(plan.text);
+    return { content: plan.text, ...reasoning, usage: { input_tokens: input, output_tokens: out, prompt_tokens: input, completion_tokens: out } };
   }
   const out = estimateTokens(plan.text + plan.toolCalls.map((c) => c.arguments).join(""));
   const usage = { input_tokens: input, output_tokens: out, prompt_tokens: input, completion_tokens: out };
   let n = 0;
   const toolCalls = plan.toolCalls.map((c) => ({ ...c, id: `call_${Date.now().toString(36)}_${++n}` }));
-  return plan.text ? { content: plan.text, toolCalls, usage } : { toolCalls, usage };
+  return plan.text ? { content: plan.text, toolCalls, usage, ...reasoning } : { toolCalls, usage, ...reasoning };
+}
+
+/** Forwards every request to aimock, keeping a copy of model request bodies. */
+function startRecordingProxy(target: string, listen: { port: number; host: string }, received: RecordedRequest[]): Promise<http.Server> {
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const reqPath = req.url ?? "/";
+      if (req.method === "POST" && /\/(responses|chat\/completions)$/.test(reqPath.split("?")[0])) {
+        try {
+          received.push({ path: reqPath, body: JSON.parse(body.toString("utf8")) as Record<string, unknown> });
+          if (received.length > MAX_RECORDED) received.splice(0, received.length - MAX_RECORDED);
+        } catch {
+          // not JSON: aimock answers it
+        }
+      }
+      const out = http.request(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: reqPath, headers: { ...req.headers, host: upstream.host } },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      out.on("error", () => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end();
+      });
+      out.end(body);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(listen.port, listen.host, () => resolve(server));
+  });
 }
 
 export async function startFakeModel(options: FakeModelOptions = {}): Promise<FakeModel> {
   const scenarios = loadScenarios(options.fixturesDir ?? DEFAULT_FIXTURES_DIR);
   let requests = 0;
-  const plan = (req: ChatCompletionRequest) => planResponse(scenarios, req.messages as ChatLikeMessage[]);
+  const received: RecordedRequest[] = [];
+  // failFirst: failures served so far per conversation step.
+  const failures = new Map<string, number>();
+  const messagesOf = (req: ChatCompletionRequest) => req.messages as ChatLikeMessage[];
+  const plan = (req: ChatCompletionRequest) => planResponse(scenarios, messagesOf(req), failures.get(stepKey(scenarios, messagesOf(req))) ?? 0);
   const answer = (req: ChatCompletionRequest) => {
     requests++;
-    return toFixtureResponse(plan(req), req);
+    const planned = plan(req);
+    if (planned.kind === "error") {
+      const key = stepKey(scenarios, messagesOf(req));
+      failures.set(key, (failures.get(key) ?? 0) + 1);
+    }
+    return toFixtureResponse(planned, req);
   };
 
-  const mock = new LLMock({ port: options.port ?? 0, host: options.host ?? "127.0.0.1", logLevel: "silent", journalMaxEntries: 200 });
+  const mock = new LLMock({ port: 0, host: "127.0.0.1", logLevel: "silent", journalMaxEntries: 200 });
   // Text answers stream in small, spaced deltas; tool calls and errors go out at once.
   mock.addFixture({
     match: { predicate: (req) => plan(req).kind === "text" },
@@ -65,12 +127,20 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
   });
   mock.addFixture({ match: { predicate: () => true }, response: answer, latency: 0, chunkSize: 200 });
 
-  const base = (await mock.start()).replace(/\/+$/, "");
+  const mockUrl = (await mock.start()).replace(/\/+$/, "");
+  const proxy = await startRecordingProxy(mockUrl, { port: options.port ?? 0, host: options.host ?? "127.0.0.1" }, received);
+  const address = proxy.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
-    url: `${base}/v1`,
-    close: () => mock.stop(),
+    url: `http://${host}:${address.port}/v1`,
+    close: async () => {
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      await mock.stop();
+    },
     get requests() {
       return requests;
     },
+    received,
   };
 }

@@ -3,7 +3,7 @@ import "server-only";
 import { spawn } from "node:child_process";
 import path from "node:path";
 
-import type { ShellExecutor } from "../types";
+import type { RunningCommand, SessionExecutor, ShellExecutor, ShellResult } from "../types";
 
 /**
  * TEST ONLY: runs commands with child_process directly in `root`, without any sandbox. The real executor is the
@@ -74,4 +74,64 @@ export function createLocalExecutor(root: string, opts: { maxOutputBytes?: numbe
         finish(timedOut || cancelled ? null : code ?? 127);
       });
     });
+}
+
+/**
+ * TEST ONLY: starts exec_command sessions with child_process directly in `root` (no sandbox), with a live stdin, so
+ * that write_stdin can be tested as a runner's SessionExecutor would provide it. No terminal (`tty` stays false).
+ */
+export function createLocalSessionExecutor(root: string): SessionExecutor {
+  return ({ argv, cwd, timeoutMs, signal, onOutput }) => {
+    const started = Date.now();
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    let cancelled = false;
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: cwd ? path.join(root, cwd) : root,
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { PATH: `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`, HOME: root, LANG: "C.UTF-8" } as unknown as NodeJS.ProcessEnv,
+    });
+    const kill = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, timeoutMs);
+    const onAbort = () => {
+      cancelled = true;
+      kill();
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    child.stdin.on("error", () => {});
+    child.stdout.on("data", (b: Buffer) => {
+      stdout += b.toString("utf8");
+      onOutput?.("stdout", b.toString("utf8"));
+    });
+    child.stderr.on("data", (b: Buffer) => {
+      stderr += b.toString("utf8");
+      onOutput?.("stderr", b.toString("utf8"));
+    });
+    const result = new Promise<ShellResult>((resolve) => {
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        resolve({ exitCode: timedOut || cancelled ? null : code ?? 127, timedOut, cancelled, durationMs: Date.now() - started, stdout, stderr, truncated: false });
+      });
+    });
+    const running: RunningCommand = {
+      stdin: true,
+      tty: false,
+      write: (chars) => new Promise<void>((resolve, reject) => child.stdin.write(chars, (err) => (err ? reject(err) : resolve()))),
+      kill: onAbort,
+      result,
+    };
+    return running;
+  };
 }

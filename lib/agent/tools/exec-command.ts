@@ -93,6 +93,13 @@ export async function runWriteStdin(args: Record<string, unknown>, ctx: ToolCont
   const sessions = sessionsOf(ctx);
   const s = sessions.get(id);
   if (!s) {
+    const ended = sessions.finishedAs(id);
+    if (ended) {
+      return {
+        output: `error: session ${id} already finished ${ended}, and its whole output was returned earlier; run a new command with exec_command`,
+        ok: false,
+      };
+    }
     const live = sessions.running().map((r) => r.id);
     return {
       output: `error: there is no session ${id}${live.length ? ` (running: ${live.join(", ")})` : " (no command is running)"}; it may have finished and been reported already`,

@@ -57,6 +57,8 @@ type Deps = {
 /** The exec_command sessions of one run: started, polled, written to, and all stopped when the run ends. */
 export class SessionManager {
   private readonly sessions = new Map<number, Session>();
+  /** Exit status of sessions already released, so that a late write_stdin gets a precise answer. */
+  private readonly finished = new Map<number, string>();
   private nextId = 1;
   /** A sandbox failure of a command that was running in the background; the next tool call fails the run with it. */
   failure: unknown = null;
@@ -73,7 +75,15 @@ export class SessionManager {
 
   /** Forgets a session once it ended and the model has seen all of its output. */
   release(s: Session): void {
-    if (s.result !== null && s.delivered >= s.output.length) this.sessions.delete(s.id);
+    if (s.result !== null && s.delivered >= s.output.length) {
+      this.sessions.delete(s.id);
+      this.finished.set(s.id, s.result.exitCode === null ? "without an exit code" : `with exit code ${s.result.exitCode}`);
+    }
+  }
+
+  /** How a released session ended ("with exit code 0"), or undefined for an id never seen. */
+  finishedAs(id: number): string | undefined {
+    return this.finished.get(id);
   }
 
   async start(req: { argv: string[]; cwd?: string; tty: boolean }): Promise<Session> {
