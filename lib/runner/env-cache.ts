@@ -20,6 +20,11 @@ import { createVolume, isMountPoint, unmount } from "@/lib/sandbox/volume";
 
 export type CacheMeta = {
   key: string;
+  /**
+   * "environment": the checkout after an environment's setup. "base": a repository's checkout at a commit, no
+   * setup (shared by every attempt on that commit: the repository's own content, read-only).
+   */
+  kind?: "environment" | "base";
   /** Same scripts, variables, secrets and generation, any base commit: the maintenance path reuses these. */
   familyKey: string;
   environmentId: string;
@@ -38,13 +43,16 @@ const KEY = /^[0-9a-f]{16,64}$/;
 /** A half-built entry younger than this is left alone (setup scripts may run up to an hour). */
 const BUILD_GRACE_MS = 2 * 3600_000;
 const UUID = /^[0-9a-f-]{36}$/;
+/** The namespace of base checkouts (no environment). */
+export const BASE_NAMESPACE = "base";
+const isNamespace = (n: string) => UUID.test(n) || n === BASE_NAMESPACE;
 
 function cacheRoot(dataDir: string): string {
   return path.join(dataDir, "cache");
 }
 
 function entryPaths(dataDir: string, environmentId: string, key: string) {
-  if (!UUID.test(environmentId) || !KEY.test(key)) throw new Error("bad cache entry name");
+  if (!isNamespace(environmentId) || !KEY.test(key)) throw new Error("bad cache entry name");
   const root = path.join(cacheRoot(dataDir), environmentId, key);
   const mount = path.join(root, "vol");
   return { root, mount, tree: path.join(mount, "tree"), gitDir: path.join(mount, "git"), repo: path.join(root, "prepared.git"), meta: path.join(root, "meta.json") };
@@ -174,7 +182,7 @@ export async function evictEntries(opts: {
   const root = cacheRoot(opts.dataDir);
   const envs = await fs.readdir(root).catch(() => [] as string[]);
   const entries: Array<{ meta: CacheMeta | null; root: string; key: string; usedAt: number }> = [];
-  for (const env of envs.filter((e) => UUID.test(e))) {
+  for (const env of envs.filter(isNamespace)) {
     for (const key of (await fs.readdir(path.join(root, env)).catch(() => [] as string[])).filter((k) => KEY.test(k))) {
       const dir = path.join(root, env, key);
       const meta = await readMeta(path.join(dir, "meta.json"));
@@ -191,7 +199,10 @@ export async function evictEntries(opts: {
     if (inUse.has(e.key) || building.has(e.key)) continue;
     let stale = !e.meta || Date.now() - e.meta.createdAt > opts.ttlMs;
     if (!stale && e.meta) {
-      if (!generations.has(e.meta.environmentId)) generations.set(e.meta.environmentId, await opts.currentGeneration(e.meta.environmentId));
+      if (!generations.has(e.meta.environmentId)) {
+        const current = e.meta.environmentId === BASE_NAMESPACE ? 0 : await opts.currentGeneration(e.meta.environmentId);
+        generations.set(e.meta.environmentId, current);
+      }
       const current = generations.get(e.meta.environmentId);
       stale = current === null || current !== e.meta.generation;
     }

@@ -14,11 +14,11 @@ import { runHostCommandOk } from "@/lib/sandbox/host-command";
 import { detectVolumeSupport, unmount } from "@/lib/sandbox/volume";
 import type { RunnerConfig } from "./config";
 import { closePhaseNetwork, openPhaseNetwork, setupPolicy } from "./egress";
-import { buildEntry, evictEntries, findEntry, holdEntry, newestOfFamily, PREPARED_REF, type CacheEntry } from "./env-cache";
+import { BASE_NAMESPACE, buildEntry, evictEntries, findEntry, holdEntry, newestOfFamily, PREPARED_REF, type CacheEntry } from "./env-cache";
 import { git } from "./git";
 import { moveToCommit, PhaseFailure, restoreSnapshot, runSetupScript } from "./setup-phase";
 import { takeSnapshot } from "./snapshot";
-import { createCheckout, createGitDir, fetchRestoreRef, type AttemptWorkspace, type CheckoutTarget } from "./workspace";
+import { createCheckout, createGitDir, fetchRestoreRef, mirrorObjectsEnv, type AttemptWorkspace, type CheckoutTarget } from "./workspace";
 
 type SandboxBase = Omit<SandboxOptions, "mode" | "network" | "env">;
 type HostUser = { uid: number; gid: number } | null;
@@ -90,6 +90,7 @@ export async function prepareWorkspace(opts: {
   baseCommit: string;
   /** "owner/repo@branch", for the log. */
   label: string;
+  repoFullName: string;
   restore: boolean;
   environment: EnvironmentRow | null;
   sandboxUser: HostUser;
@@ -104,7 +105,9 @@ export async function prepareWorkspace(opts: {
   const started = Date.now();
   const note = (text: string) => events.append("log", { chunkId: "setup", stream: "system", text: `${text}\n` });
 
+  const volumes = (await detectVolumeSupport()).ok;
   if (!environment?.setupScript.trim()) {
+    if (volumes) return baseCheckout(opts, started, note);
     await createCheckout({ mirror: opts.mirror, target: ws, commit: opts.baseCommit });
     await handToSandboxUser([ws.tree, ws.gitDir], ws.root, opts.sandboxUser);
     await note(`Checked out ${opts.label} (${opts.baseCommit.slice(0, 7)}) in ${Date.now() - started} ms`);
@@ -113,7 +116,7 @@ export async function prepareWorkspace(opts: {
 
   // Without mounts (a runner that is not root) there is no cache: setup runs in the attempt's own checkout, and the
   // prepared state is still staged so that setup's files stay out of the diff.
-  if (!(await detectVolumeSupport()).ok) {
+  if (!volumes) {
     await createCheckout({ mirror: opts.mirror, target: ws, commit: opts.baseCommit });
     await handToSandboxUser([ws.tree, ws.gitDir], ws.root, opts.sandboxUser);
     await note(`Checked out ${opts.label} (${opts.baseCommit.slice(0, 7)}) in ${Date.now() - started} ms (no environment cache: it needs a runner that runs as root)`);
@@ -185,6 +188,8 @@ function ago(at: number): string {
 /** What the snapshot of a turn over `entry` binds and may leave out of its pack. */
 function snapshotOver(entry: CacheEntry | null): PreparedWorkspace["snapshot"] {
   if (!entry) return { binds: [], exclude: null };
+  // A base checkout: its index describes the lower layer's files; its objects are the mirror's.
+  if (entry.kind === "base") return { binds: [{ hostPath: path.join(entry.mount, "prepared"), sandboxPath: "/prepared" }], exclude: null };
   return {
     binds: [
       { hostPath: path.join(entry.mount, "prepared"), sandboxPath: "/prepared" },
@@ -239,7 +244,7 @@ async function finish(
 ): Promise<PreparedWorkspace> {
   try {
     if (opts.restore) {
-      await fetchRestoreRef({ gitDir: opts.ws.gitDir, hostRepo: opts.ws.hostRepo });
+      await fetchRestoreRef({ gitDir: opts.ws.gitDir, hostRepo: opts.ws.hostRepo, mirror: opts.mirror });
       await restoreSnapshot({ sandboxBase: opts.sandboxBase, signal: opts.signal });
     }
   } catch (err) {
@@ -321,8 +326,8 @@ async function tryMaintenance(opts: Parameters<typeof prepareWorkspace>[0], olde
       return null;
     }
     // The git dir follows the move (HEAD and index at the new commit; the index without stat data).
-    await git(["update-ref", "--no-deref", "HEAD", opts.baseCommit], { gitDir: opts.ws.gitDir });
-    await git(["read-tree", opts.baseCommit], { gitDir: opts.ws.gitDir });
+    await git(["update-ref", "--no-deref", "HEAD", opts.baseCommit], { gitDir: opts.ws.gitDir, env: mirrorObjectsEnv(opts.mirror) });
+    await git(["read-tree", opts.baseCommit], { gitDir: opts.ws.gitDir, env: mirrorObjectsEnv(opts.mirror) });
     if (opts.environment!.maintenanceScript.trim()) await runPhaseScript(opts, opts.environment!, opts.sandboxBase, "maintenance");
     await borrowObjects(opts.ws.hostRepo, older);
     const over = snapshotOver(older);
@@ -341,6 +346,74 @@ async function tryMaintenance(opts: Parameters<typeof prepareWorkspace>[0], olde
     });
   } catch (err) {
     await unmountOverlay?.().catch(() => undefined);
+    release();
+    throw err;
+  }
+}
+
+/**
+ * A repository without setup: its checkout at the base commit is itself a cache entry (shared read-only by every
+ * attempt on that commit), so an attempt writes only what it changes and starts without writing the tree. When
+ * the commit is new, the newest checkout of the repository is moved to it (the files that changed); else one is
+ * made.
+ */
+async function baseCheckout(
+  opts: Parameters<typeof prepareWorkspace>[0],
+  started: number,
+  note: (text: string) => Promise<void>,
+): Promise<PreparedWorkspace> {
+  const dataDir = opts.config.dataDir;
+  const ttlMs = opts.config.cache.ttlMs;
+  const familyKey = keyedDigest(["base", opts.repoFullName]).slice(0, 32);
+  const key = keyedDigest(["base", opts.repoFullName, opts.baseCommit]).slice(0, 32);
+  let entry = await findEntry({ dataDir, environmentId: BASE_NAMESPACE, key, ttlMs });
+  if (!entry) {
+    const older = await newestOfFamily({ dataDir, environmentId: BASE_NAMESPACE, familyKey, ttlMs });
+    if (older) {
+      const release = holdEntry(older);
+      try {
+        const unmountOverlay = await mountOverlay(opts, older, older.baseCommit);
+        if (await moveToCommit({ sandboxBase: opts.sandboxBase, from: older.baseCommit, to: opts.baseCommit, signal: opts.signal })) {
+          const g = { gitDir: opts.ws.gitDir, env: mirrorObjectsEnv(opts.mirror) };
+          await git(["update-ref", "--no-deref", "HEAD", opts.baseCommit], g);
+          await git(["read-tree", opts.baseCommit], g);
+          await note(`Checked out ${opts.label} (${opts.baseCommit.slice(0, 7)}) over the checkout of ${older.baseCommit.slice(0, 7)} in ${Date.now() - started} ms`);
+          return finish(opts, null, older, async () => {
+            await unmountOverlay();
+            release();
+          });
+        }
+        await unmountOverlay();
+        release();
+      } catch (err) {
+        release();
+        throw err;
+      }
+    }
+    entry = await buildEntry({
+      dataDir,
+      capBytes: opts.config.sandbox.attempt.diskBytes,
+      meta: { key, familyKey, kind: "base", environmentId: BASE_NAMESPACE, generation: 0, baseCommit: opts.baseCommit },
+      build: async (target) => {
+        await createCheckout({ mirror: opts.mirror, target, commit: opts.baseCommit });
+        await handToSandboxUser([target.tree, target.gitDir], target.root, opts.sandboxUser);
+        const out = path.join(target.mount, "prepared");
+        await fs.mkdir(out, { mode: 0o755 });
+        await fs.copyFile(path.join(target.gitDir, "index"), path.join(out, "index"));
+        await fs.chmod(path.join(out, "index"), 0o644);
+        return { preparedCommit: opts.baseCommit };
+      },
+    });
+  }
+  const release = holdEntry(entry);
+  try {
+    const unmountOverlay = await mountOverlay(opts, entry, opts.baseCommit);
+    await note(`Checked out ${opts.label} (${opts.baseCommit.slice(0, 7)}) in ${Date.now() - started} ms`);
+    return finish(opts, null, entry, async () => {
+      await unmountOverlay();
+      release();
+    });
+  } catch (err) {
     release();
     throw err;
   }

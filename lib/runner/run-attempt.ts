@@ -31,6 +31,7 @@ import {
   attemptWorkspace,
   ensureHostRepo,
   resolveCommit,
+  SANDBOX_MIRROR,
   SNAPSHOT_REF,
   syncMirror,
   type AttemptWorkspace,
@@ -223,7 +224,7 @@ export async function runAttemptJob(opts: {
     resources = await acquireAttemptResources({ config, workspace: ws, attemptId: attempt.id });
     const held = resources;
     for (const note of held.notes) await events.append("log", { chunkId: "setup", stream: "system", text: `Note: ${note}.\n` });
-    const sandboxBase = held.sandboxBase(ws, sandboxUser);
+    const turnBase = held.sandboxBase(ws, sandboxUser);
 
     // The CPU budget holds across every command of the turn: past it, the running command is stopped and the
     // attempt ends with a clear message.
@@ -247,6 +248,8 @@ export async function runAttemptJob(opts: {
       remoteUrl: config.github.remoteUrl(task.repoFullName),
       token,
     });
+    // Every sandbox of the turn sees the repository's mirror read-only: a checkout's git dir borrows its objects.
+    const sandboxBase = { ...turnBase, extraReadOnlyBinds: [...(turnBase.extraReadOnlyBinds ?? []), { hostPath: mirror, sandboxPath: SANDBOX_MIRROR }] };
     let baseCommit = attempt.baseCommit;
     if (job.turn === 0 || !baseCommit) {
       baseCommit = await resolveCommit(mirror, task.baseBranch);
@@ -261,6 +264,7 @@ export async function runAttemptJob(opts: {
       mirror,
       baseCommit,
       label: `${task.repoFullName}@${task.baseBranch}`,
+      repoFullName: task.repoFullName,
       restore: job.turn > 0 && attempt.snapshotCommit !== null,
       environment,
       sandboxUser,

@@ -128,21 +128,32 @@ export async function createCheckout(opts: { mirror: string; target: CheckoutTar
  * files, so git's stat cache holds) or else the commit's tree without stat data.
  */
 export async function createGitDir(opts: { mirror: string; gitDir: string; commit: string; indexFrom?: string }): Promise<void> {
-  const scratch = `${opts.gitDir}.clone`;
   await fs.rm(opts.gitDir, { recursive: true, force: true });
-  await fs.rm(scratch, { recursive: true, force: true });
-  await git(["clone", "-q", "--no-hardlinks", "--no-checkout", `--separate-git-dir=${opts.gitDir}`, opts.mirror, scratch]);
-  await fs.rm(scratch, { recursive: true, force: true });
-  await git(["update-ref", "--no-deref", "HEAD", opts.commit], { gitDir: opts.gitDir });
-  await git(["remote", "remove", "origin"], { gitDir: opts.gitDir });
+  await git(["init", "-q", "--bare", opts.gitDir]);
   await git(["config", "core.bare", "false"], { gitDir: opts.gitDir });
+  // No copy of the objects: the mirror's, read-only, at the path every sandbox binds it (the host's git is given
+  // the real path through the environment).
+  await fs.writeFile(path.join(opts.gitDir, "objects", "info", "alternates"), `${SANDBOX_MIRROR}/objects\n`);
+  const g = { gitDir: opts.gitDir, env: mirrorObjectsEnv(opts.mirror) };
+  await git(["update-ref", "--no-deref", "HEAD", opts.commit], g);
   if (opts.indexFrom) await fs.copyFile(path.join(opts.indexFrom, "index"), path.join(opts.gitDir, "index"));
-  else await git(["read-tree", opts.commit], { gitDir: opts.gitDir });
+  else await git(["read-tree", opts.commit], g);
+}
+
+/** Where sandboxes see the repository's mirror (read-only), for git dirs that borrow its objects. */
+export const SANDBOX_MIRROR = "/patchbay/mirror";
+
+/** Host git over a git dir made by createGitDir: the mirror's objects at their real path. */
+export function mirrorObjectsEnv(mirror: string): Record<string, string> {
+  return { GIT_ALTERNATE_OBJECT_DIRECTORIES: path.join(mirror, "objects") };
 }
 
 /** Gives a checkout's git dir the previous turn's snapshot (from the host repository) for the restore step. */
-export async function fetchRestoreRef(opts: { gitDir: string; hostRepo: string }): Promise<void> {
-  await git(["fetch", "-q", "--no-tags", "--no-write-fetch-head", opts.hostRepo, `+${SNAPSHOT_REF}:${RESTORE_REF}`], { gitDir: opts.gitDir });
+export async function fetchRestoreRef(opts: { gitDir: string; hostRepo: string; mirror: string }): Promise<void> {
+  await git(["fetch", "-q", "--no-tags", "--no-write-fetch-head", opts.hostRepo, `+${SNAPSHOT_REF}:${RESTORE_REF}`], {
+    gitDir: opts.gitDir,
+    env: mirrorObjectsEnv(opts.mirror),
+  });
 }
 
 /**

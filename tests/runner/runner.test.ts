@@ -9,6 +9,7 @@ import { runnerConfigFromEnv, type RunnerConfig } from "@/lib/runner/config";
 import { startRunner, type Runner } from "@/lib/runner/runner";
 import { cancelTask } from "@/lib/tasks/cancel";
 import { addFollowUp } from "@/lib/tasks/follow-up";
+import { fakeRepo } from "../pr/helpers";
 import { dbKinds, openTestDb } from "../helpers/db";
 import { startTestStack, setProcessDb, waitFor, type TestStack } from "../helpers/stack";
 
@@ -123,6 +124,23 @@ describe.each(dbKinds)("runner on %s", (kind) => {
     expect(second.diffStats?.files).toBe(2);
     expect(second.snapshotCommit).not.toBe(first.snapshotCommit);
     expect(fs.readdirSync(second.workspacePath!)).toEqual(["host.git"]);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("shares the repository's checkout read-only between attempts, and moves it when the base commit moves", async () => {
+    const first = await finished((await newTask("Make greet trim the name (base cache 1)")).attempts[0].id);
+    const second = await finished((await newTask("Make greet trim the name (base cache 2)")).attempts[0].id);
+    expect(second.diff).toBe(first.diff);
+    const baseEntries = fs.readdirSync(`${config.dataDir}/cache/base`);
+    expect(baseEntries.length).toBeGreaterThanOrEqual(1);
+    const before = baseEntries.length;
+    fakeRepo(stack).commit("main", `docs/moved-${kind}.md`, "moved\n", "Another commit on main");
+    const { attempts } = await newTask("Make greet trim the name (base moved)");
+    const moved = await finished(attempts[0].id);
+    expect(moved.status).toBe("succeeded");
+    expect(moved.diff).toBe(first.diff);
+    const events = await listAttemptEvents(handle.db, moved.id);
+    expect(events.map((e) => String(e.payload.text ?? "")).join("")).toMatch(/over the checkout of [0-9a-f]{7}/);
+    expect(fs.readdirSync(`${config.dataDir}/cache/base`).length).toBe(before);
   });
 
   it("answers an Ask task with file citations, changes nothing and keeps no checkout", async () => {
