@@ -181,8 +181,8 @@ export function planResponse(scenarios: Scenario[], messages: ChatLikeMessage[],
     };
   }
   if (scenario.failFirst && failures < (scenario.failFirst.times ?? 1)) {
-    const { times: _times, ...error } = scenario.failFirst;
-    return { kind: "error", ...error };
+    const { status, message, type, code, retryAfter } = scenario.failFirst;
+    return { kind: "error", status, message, type, code, retryAfter };
   }
   const s = scenario.steps[Math.min(step, scenario.steps.length - 1)] ?? { text: "Done." };
   const text = renderText(s.text ?? "", turnToolResults);
