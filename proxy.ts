@@ -12,7 +12,13 @@ export function proxy(req: NextRequest) {
   const { pathname } = req.nextUrl;
   const base = baseSecurityHeaders(env);
 
-  const refusal = checkStateChange({ method: req.method, pathname, headers: req.headers, protocol: req.nextUrl.protocol }, env);
+  // A request authenticated by a Bearer token alone (no session cookie) cannot be forged by another site; cookie
+  // requests keep the same-origin rule. The handlers of such requests read the token, never a session.
+  const refusal = checkStateChange(
+    { method: req.method, pathname, headers: req.headers, protocol: req.nextUrl.protocol },
+    env,
+    { bearerTokens: true },
+  );
   if (refusal) {
     return Response.json(
       { error: { code: refusal.code, message: refusal.message } },

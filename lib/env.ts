@@ -26,6 +26,10 @@ const schema = z.object({
   GITHUB_CLIENT_SECRET: z.string().optional(),
   GITHUB_REPO_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
 
+  /** Personal access tokens: requests per minute a token may make on average, and how many it may make at once. */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+  API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(100_000).default(60),
+
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   OPENAI_MODEL: z.string().default("gpt-5-codex"),

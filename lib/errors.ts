@@ -8,13 +8,16 @@ export class AppError extends Error {
   readonly code: string;
   readonly status: number;
   readonly action?: ErrorAction;
+  /** Response headers that belong to this answer (Retry-After on a 429, WWW-Authenticate on a 401). */
+  readonly headers?: Record<string, string>;
 
-  constructor(code: string, message: string, status = 400, action?: ErrorAction) {
+  constructor(code: string, message: string, status = 400, action?: ErrorAction, headers?: Record<string, string>) {
     super(message);
     this.name = "AppError";
     this.code = code;
     this.status = status;
     this.action = action;
+    this.headers = headers;
   }
 }
 

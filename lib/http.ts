@@ -41,7 +41,10 @@ function databaseInputError(err: unknown): boolean {
 }
 
 const json = (err: AppError) =>
-  Response.json(toErrorBody(new AppError(err.code, publicMessage(err.message), err.status, err.action)), { status: err.status });
+  Response.json(toErrorBody(new AppError(err.code, publicMessage(err.message), err.status, err.action)), {
+    status: err.status,
+    headers: err.headers,
+  });
 
 export function errorResponse(err: unknown): Response {
   if (err instanceof AppError) return json(err);

@@ -1,6 +1,6 @@
 import "server-only";
 import { getDbHandle } from "@/db";
-import type { TaskEventRow } from "@/db/queries/events";
+import { listTaskEventsAfter, type TaskEventRow } from "@/db/queries/events";
 import { publicMessage } from "@/lib/public-message";
 import { joinTaskFeed } from "./feed";
 
@@ -65,6 +65,31 @@ export async function taskEventStream({ taskId, afterId, signal }: { taskId: str
     },
     cancel() {
       stop();
+    },
+  });
+}
+
+/**
+ * The task's events recorded so far (after `afterId`) as server-sent events, then the end of the stream: for a
+ * client that wants the log once rather than live (`follow=0`). Read page by page as the client takes them.
+ */
+export async function taskEventBacklog({ taskId, afterId }: { taskId: string; afterId: number }) {
+  const handle = await getDbHandle();
+  const encoder = new TextEncoder();
+  let cursor = afterId;
+  let started = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!started) {
+        started = true;
+        controller.enqueue(encoder.encode(`retry: 1000\n\n`));
+      }
+      const rows = await listTaskEventsAfter(handle.db, taskId, cursor, 500);
+      if (rows.length) {
+        cursor = rows[rows.length - 1].id;
+        controller.enqueue(encoder.encode(toSse(rows)));
+      }
+      if (rows.length < 500) controller.close();
     },
   });
 }

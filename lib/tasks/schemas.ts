@@ -24,3 +24,26 @@ export const followUpInput = z.object({
 });
 
 export const taskIdParam = z.object({ id: z.string().uuid("is not a task id") });
+
+export const attemptParams = z.object({ id: z.string().uuid("is not a task id"), attemptId: z.string().uuid("is not an attempt id") });
+
+export const patchTaskInput = z
+  .object({ archived: z.boolean().optional(), chosenAttemptId: z.string().uuid().optional() })
+  .refine((b) => b.archived !== undefined || b.chosenAttemptId !== undefined, "nothing to change");
+
+export const pullRequestInput = z.object({ draft: z.boolean().optional() }).strict();
+
+export const attemptFileQuery = z.object({ path: text().min(1, "is empty").max(1000) });
+
+export const diffQuery = z.object({ download: z.enum(["0", "1"]).optional() });
+
+const eventCursor = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const eventsQuery = z.object({
+  /** The id of the last event already seen (the Last-Event-ID header wins when both are sent). */
+  after: eventCursor.optional(),
+  /** 0: send the events recorded so far, then end the stream (default 1: stay open and send new events live). */
+  follow: z.enum(["0", "1"]).optional(),
+});
+
+export const lastEventId = eventCursor;

@@ -1,17 +1,11 @@
-import { requireApiUser } from "@/lib/auth/session";
-import { jsonRoute, parseJson, parseQuery } from "@/lib/http";
+import { operations } from "@/lib/api/operations";
+import { apiRoute } from "@/lib/api/route";
 import { createTask } from "@/lib/tasks/create";
-import { boardQuery, listTasks } from "@/lib/tasks/list";
-import { createTaskInput } from "@/lib/tasks/schemas";
+import { listTasks } from "@/lib/tasks/list";
 
-export const GET = jsonRoute(async (req) => {
-  const user = await requireApiUser();
-  return Response.json(await listTasks({ userId: user.id, query: parseQuery(req, boardQuery) }));
-});
+export const GET = apiRoute(operations.listTasks, async ({ user, query }) => Response.json(await listTasks({ userId: user.id, query })));
 
-export const POST = jsonRoute(async (req) => {
-  const user = await requireApiUser();
-  const input = await parseJson(req, createTaskInput);
-  const { task, attempts } = await createTask({ userId: user.id, input });
+export const POST = apiRoute(operations.createTask, async ({ user, body }) => {
+  const { task, attempts } = await createTask({ userId: user.id, input: body });
   return Response.json({ task: { ...task, attempts: attempts.map((a) => ({ index: a.index, status: a.status })) } }, { status: 201 });
 });

@@ -1,34 +1,20 @@
-import { z } from "zod";
-import { requireApiUser } from "@/lib/auth/session";
-import { jsonRoute, parseJson } from "@/lib/http";
+import { operations } from "@/lib/api/operations";
+import { apiRoute } from "@/lib/api/route";
 import { getTaskDetail } from "@/lib/tasks/detail";
 import { chooseAttempt, deleteTask, setArchived } from "@/lib/tasks/manage";
-import { taskIdParam } from "@/lib/tasks/schemas";
 
-type Ctx = { params: Promise<{ id: string }> };
+export const GET = apiRoute(operations.getTask, async ({ user, params }) =>
+  // A script reading a task has not "seen" it: only the task page marks it read.
+  Response.json(await getTaskDetail({ userId: user.id, taskId: params.id, markViewed: user.via.kind === "session" })),
+);
 
-export const GET = jsonRoute(async (_req, ctx: Ctx) => {
-  const user = await requireApiUser();
-  const { id } = taskIdParam.parse(await ctx.params);
-  return Response.json(await getTaskDetail({ userId: user.id, taskId: id }));
+export const PATCH = apiRoute(operations.updateTask, async ({ user, params, body }) => {
+  if (body.archived !== undefined) await setArchived({ userId: user.id, taskId: params.id, archived: body.archived });
+  if (body.chosenAttemptId) await chooseAttempt({ userId: user.id, taskId: params.id, attemptId: body.chosenAttemptId });
+  return Response.json(await getTaskDetail({ userId: user.id, taskId: params.id, markViewed: false }));
 });
 
-const patchBody = z
-  .object({ archived: z.boolean().optional(), chosenAttemptId: z.string().uuid().optional() })
-  .refine((b) => b.archived !== undefined || b.chosenAttemptId !== undefined, "nothing to change");
-
-export const PATCH = jsonRoute(async (req, ctx: Ctx) => {
-  const user = await requireApiUser();
-  const { id } = taskIdParam.parse(await ctx.params);
-  const body = await parseJson(req, patchBody);
-  if (body.archived !== undefined) await setArchived({ userId: user.id, taskId: id, archived: body.archived });
-  if (body.chosenAttemptId) await chooseAttempt({ userId: user.id, taskId: id, attemptId: body.chosenAttemptId });
-  return Response.json(await getTaskDetail({ userId: user.id, taskId: id, markViewed: false }));
-});
-
-export const DELETE = jsonRoute(async (_req, ctx: Ctx) => {
-  const user = await requireApiUser();
-  const { id } = taskIdParam.parse(await ctx.params);
-  await deleteTask({ userId: user.id, taskId: id });
+export const DELETE = apiRoute(operations.deleteTask, async ({ user, params }) => {
+  await deleteTask({ userId: user.id, taskId: params.id });
   return new Response(null, { status: 204 });
 });

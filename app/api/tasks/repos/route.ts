@@ -1,8 +1,5 @@
-import { requireApiUser } from "@/lib/auth/session";
-import { jsonRoute } from "@/lib/http";
+import { operations } from "@/lib/api/operations";
+import { apiRoute } from "@/lib/api/route";
 import { listTaskRepos } from "@/lib/tasks/list";
 
-export const GET = jsonRoute(async () => {
-  const user = await requireApiUser();
-  return Response.json({ repos: await listTaskRepos({ userId: user.id }) });
-});
+export const GET = apiRoute(operations.listTaskRepos, async ({ user }) => Response.json({ repos: await listTaskRepos({ userId: user.id }) }));

@@ -1,22 +1,19 @@
-import { z } from "zod";
-import { requireApiUser } from "@/lib/auth/session";
-import { jsonRoute } from "@/lib/http";
-import { taskEventStream } from "@/lib/events/stream";
+import { operations } from "@/lib/api/operations";
+import { apiRoute } from "@/lib/api/route";
+import { taskEventBacklog, taskEventStream } from "@/lib/events/stream";
 import { requireOwnTask } from "@/lib/tasks/access";
-import { taskIdParam } from "@/lib/tasks/schemas";
+import { lastEventId } from "@/lib/tasks/schemas";
 
 export const dynamic = "force-dynamic";
 
-const cursor = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-
-export const GET = jsonRoute(async (req, ctx: { params: Promise<{ id: string }> }) => {
-  const user = await requireApiUser();
-  const { id } = taskIdParam.parse(await ctx.params);
-  const task = await requireOwnTask({ userId: user.id, taskId: id });
-  const url = new URL(req.url);
-  const resumeFrom = req.headers.get("last-event-id") ?? url.searchParams.get("after") ?? "0";
-  const afterId = cursor.parse(resumeFrom || "0");
-  const body = await taskEventStream({ taskId: task.id, afterId, signal: req.signal });
+export const GET = apiRoute(operations.taskEvents, async ({ req, user, params, query }) => {
+  const task = await requireOwnTask({ userId: user.id, taskId: params.id });
+  const header = req.headers.get("last-event-id");
+  const afterId = header ? lastEventId.parse(header) : (query.after ?? 0);
+  const body =
+    query.follow === "0"
+      ? await taskEventBacklog({ taskId: task.id, afterId })
+      : await taskEventStream({ taskId: task.id, afterId, signal: req.signal });
   return new Response(body, {
     headers: {
       "Content-Type": "text/event-stream; charset=utf-8",

@@ -1,11 +1,7 @@
-import { requireApiUser } from "@/lib/auth/session";
-import { jsonRoute, parseJson } from "@/lib/http";
+import { operations } from "@/lib/api/operations";
+import { apiRoute } from "@/lib/api/route";
 import { addFollowUp } from "@/lib/tasks/follow-up";
-import { followUpInput, taskIdParam } from "@/lib/tasks/schemas";
 
-export const POST = jsonRoute(async (req, ctx: { params: Promise<{ id: string }> }) => {
-  const user = await requireApiUser();
-  const { id } = taskIdParam.parse(await ctx.params);
-  const { prompt } = await parseJson(req, followUpInput);
-  return Response.json(await addFollowUp({ userId: user.id, taskId: id, prompt }), { status: 201 });
-});
+export const POST = apiRoute(operations.addFollowUp, async ({ user, params, body }) =>
+  Response.json(await addFollowUp({ userId: user.id, taskId: params.id, prompt: body.prompt }), { status: 201 }),
+);

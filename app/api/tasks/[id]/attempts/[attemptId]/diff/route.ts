@@ -1,20 +1,14 @@
-import { z } from "zod";
-import { requireApiUser } from "@/lib/auth/session";
-import { jsonRoute } from "@/lib/http";
+import { operations } from "@/lib/api/operations";
+import { apiRoute } from "@/lib/api/route";
 import { getAttemptDiff } from "@/lib/tasks/artifacts";
 
-const params = z.object({ id: z.string().uuid("is not a task id"), attemptId: z.string().uuid("is not an attempt id") });
-
-export const GET = jsonRoute(async (req, ctx: { params: Promise<{ id: string; attemptId: string }> }) => {
-  const user = await requireApiUser();
-  const { id, attemptId } = params.parse(await ctx.params);
-  const { diff, fileName } = await getAttemptDiff({ userId: user.id, taskId: id, attemptId });
-  const download = new URL(req.url).searchParams.get("download") === "1";
+export const GET = apiRoute(operations.getAttemptDiff, async ({ user, params, query }) => {
+  const { diff, fileName } = await getAttemptDiff({ userId: user.id, taskId: params.id, attemptId: params.attemptId });
   return new Response(diff, {
     headers: {
       "Content-Type": "text/x-diff; charset=utf-8",
       "Cache-Control": "no-store",
-      ...(download ? { "Content-Disposition": `attachment; filename="${fileName}"` } : {}),
+      ...(query.download === "1" ? { "Content-Disposition": `attachment; filename="${fileName}"` } : {}),
     },
   });
 });

@@ -1,0 +1,200 @@
+import "server-only";
+import { z, type ZodObject, type ZodType } from "zod";
+import type { ApiScope } from "@/lib/auth/scopes";
+import { boardQuery } from "@/lib/tasks/list";
+import {
+  attemptFileQuery,
+  attemptParams,
+  createTaskInput,
+  diffQuery,
+  eventsQuery,
+  followUpInput,
+  lastEventId,
+  patchTaskInput,
+  pullRequestInput,
+  taskIdParam,
+} from "@/lib/tasks/schemas";
+import * as out from "./schemas";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export type ResponseSpec = { description: string; schema?: ZodType; contentType?: string };
+
+/**
+ * One operation of the API: what the route handler validates (params, query, body — the very schemas it parses
+ * with, see lib/api/route.ts), the scope a token needs, and what it answers. The OpenAPI document is built from
+ * these, and a test checks that every route file under app/api/tasks exports exactly the operations listed here.
+ */
+export type Operation = {
+  operationId: string;
+  method: HttpMethod;
+  /** OpenAPI path template: `/api/tasks/{id}`. */
+  path: string;
+  summary: string;
+  description?: string;
+  /** What a personal access token needs; null: any valid token. A session may do everything. */
+  scope: ApiScope | null;
+  params?: ZodObject;
+  query?: ZodObject;
+  body?: ZodType;
+  headers?: { name: string; description: string; schema: ZodType }[];
+  responses: Record<number, ResponseSpec>;
+  /** Answers with a stream of server-sent events. */
+  stream?: boolean;
+};
+
+const op = <const T extends Operation>(o: T): T => o;
+
+export const operations = {
+  listTasks: op({
+    operationId: "listTasks",
+    method: "GET",
+    path: "/api/tasks",
+    summary: "List tasks",
+    description: "A page of your tasks, newest first. Follow `nextCursor` for the next page.",
+    scope: "tasks:read",
+    query: boardQuery,
+    responses: { 200: { description: "A page of tasks.", schema: out.taskList } },
+  }),
+  createTask: op({
+    operationId: "createTask",
+    method: "POST",
+    path: "/api/tasks",
+    summary: "Create a task",
+    description:
+      "Queues a Code or Ask task on a repository the GitHub App can reach for you, with 1–4 independent attempts. Nothing runs inside the request: follow its events to watch it.",
+    scope: "tasks:write",
+    body: createTaskInput,
+    responses: { 201: { description: "The task, queued.", schema: out.createdTask } },
+  }),
+  listTaskRepos: op({
+    operationId: "listTaskRepos",
+    method: "GET",
+    path: "/api/tasks/repos",
+    summary: "Repositories of your tasks",
+    scope: "tasks:read",
+    responses: { 200: { description: "Repository full names, for filtering the list.", schema: out.taskRepos } },
+  }),
+  getTask: op({
+    operationId: "getTask",
+    method: "GET",
+    path: "/api/tasks/{id}",
+    summary: "Get a task",
+    description: "The task, its attempts and its turns (the prompt and follow-ups).",
+    scope: "tasks:read",
+    params: taskIdParam,
+    responses: { 200: { description: "The task.", schema: out.taskDetail } },
+  }),
+  updateTask: op({
+    operationId: "updateTask",
+    method: "PATCH",
+    path: "/api/tasks/{id}",
+    summary: "Archive or unarchive a task, or choose its attempt",
+    scope: "tasks:write",
+    params: taskIdParam,
+    body: patchTaskInput,
+    responses: { 200: { description: "The task after the change.", schema: out.taskDetail } },
+  }),
+  deleteTask: op({
+    operationId: "deleteTask",
+    method: "DELETE",
+    path: "/api/tasks/{id}",
+    summary: "Delete a task",
+    description: "Deletes the task, its attempts, its log and its workspaces. A pull request on GitHub stays.",
+    scope: "tasks:write",
+    params: taskIdParam,
+    responses: { 204: { description: "Deleted." } },
+  }),
+  cancelTask: op({
+    operationId: "cancelTask",
+    method: "POST",
+    path: "/api/tasks/{id}/cancel",
+    summary: "Stop a task",
+    scope: "tasks:write",
+    params: taskIdParam,
+    responses: { 200: { description: "How many attempts were stopped.", schema: out.cancelResult } },
+  }),
+  taskEvents: op({
+    operationId: "taskEvents",
+    method: "GET",
+    path: "/api/tasks/{id}/events",
+    summary: "Stream a task's events",
+    description:
+      "Server-sent events: every event of every attempt, in order, from after `Last-Event-ID` (or `after`), then live. Each SSE `id` is the event's id; reconnect with it as `Last-Event-ID` to resume with no gap and no repeat. With `follow=0` the stream ends after the events recorded so far.",
+    scope: "tasks:read",
+    params: taskIdParam,
+    query: eventsQuery,
+    headers: [{ name: "Last-Event-ID", description: "Resume after this event id.", schema: lastEventId }],
+    stream: true,
+    responses: { 200: { description: "text/event-stream; each `data:` is one TaskEvent as JSON.", schema: out.taskEvent, contentType: "text/event-stream" } },
+  }),
+  addFollowUp: op({
+    operationId: "addFollowUp",
+    method: "POST",
+    path: "/api/tasks/{id}/follow-ups",
+    summary: "Send a follow-up",
+    description: "Continues the chosen attempt (or the only one) with a new turn.",
+    scope: "tasks:write",
+    params: taskIdParam,
+    body: followUpInput,
+    responses: { 201: { description: "The attempt that continues and its new turn.", schema: out.followUpResult } },
+  }),
+  getPullRequest: op({
+    operationId: "getPullRequest",
+    method: "GET",
+    path: "/api/tasks/{id}/pr",
+    summary: "The task's pull request",
+    description: "Its state refreshed from GitHub; 404 when the task has none.",
+    scope: "tasks:read",
+    params: taskIdParam,
+    responses: { 200: { description: "The pull request.", schema: out.pullRequest } },
+  }),
+  createPullRequest: op({
+    operationId: "createPullRequest",
+    method: "POST",
+    path: "/api/tasks/{id}/pr",
+    summary: "Create the pull request, or update its branch",
+    description:
+      "Commits exactly the chosen attempt's diff on its base commit, pushes the branch and opens the pull request; when the task has one already, pushes the latest turn to its branch.",
+    scope: "pr:write",
+    params: taskIdParam,
+    body: pullRequestInput,
+    responses: {
+      200: { description: "The pull request.", schema: out.pullRequest },
+      409: { description: "The branch moved on GitHub in a way that conflicts, or the task is still running.", schema: out.errorBody },
+    },
+  }),
+  getAttemptDiff: op({
+    operationId: "getAttemptDiff",
+    method: "GET",
+    path: "/api/tasks/{id}/attempts/{attemptId}/diff",
+    summary: "An attempt's diff",
+    description: "The unified diff against the attempt's base commit, ready for `git apply`.",
+    scope: "tasks:read",
+    params: attemptParams,
+    query: diffQuery,
+    responses: { 200: { description: "The patch (empty when nothing changed).", schema: z.string(), contentType: "text/x-diff" } },
+  }),
+  getAttemptFile: op({
+    operationId: "getAttemptFile",
+    method: "GET",
+    path: "/api/tasks/{id}/attempts/{attemptId}/file",
+    summary: "A file of an attempt",
+    description: "A file as the attempt left it (Code) or as the base commit has it (Ask).",
+    scope: "tasks:read",
+    params: attemptParams,
+    query: attemptFileQuery,
+    responses: { 200: { description: "The file.", schema: out.attemptFile } },
+  }),
+  getToken: op({
+    operationId: "getToken",
+    method: "GET",
+    path: "/api/token",
+    summary: "Who am I",
+    description: "The person and the token behind this request, and what is left of its rate limit. Takes any valid token.",
+    scope: null,
+    responses: { 200: { description: "The caller.", schema: out.tokenInfo } },
+  }),
+} satisfies Record<string, Operation>;
+
+export const operationList: Operation[] = Object.values(operations);

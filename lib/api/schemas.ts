@@ -1,0 +1,159 @@
+import { z } from "zod";
+import { API_SCOPES } from "@/lib/auth/scopes";
+
+/**
+ * What the task API answers, as zod schemas: the OpenAPI document's response bodies, and what the API tests check
+ * real answers against (so the document cannot drift from what the handlers return).
+ */
+
+const when = z.iso.datetime({ offset: true });
+const uuid = z.string().uuid();
+
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: "Stable, machine-readable reason, e.g. not_found, insufficient_scope, rate_limited." }),
+      message: z.string().meta({ description: "What went wrong, in words to show a person." }),
+      action: z.object({ label: z.string(), href: z.string() }).optional(),
+    }),
+  })
+  .meta({ id: "Error" });
+
+export const taskStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled"]).meta({ id: "TaskStatus" });
+export const attemptStatus = z
+  .enum(["queued", "preparing", "setup", "running", "finalizing", "succeeded", "failed", "cancelled", "timed_out"])
+  .meta({ id: "AttemptStatus" });
+export const diffStats = z.object({ files: z.number().int(), additions: z.number().int(), deletions: z.number().int() }).meta({ id: "DiffStats" });
+const mode = z.enum(["code", "ask"]);
+
+export const taskSummary = z
+  .object({
+    id: uuid,
+    title: z.string(),
+    repoFullName: z.string(),
+    baseBranch: z.string(),
+    mode,
+    status: taskStatus,
+    archived: z.boolean(),
+    attemptsCount: z.number().int(),
+    diffStats: diffStats.nullable(),
+    prUrl: z.string().nullable(),
+    prNumber: z.number().int().nullable(),
+    prState: z.string().nullable(),
+    createdAt: when,
+    updatedAt: when,
+    finishedAt: when.nullable(),
+    lastViewedAt: when.nullable(),
+    unread: z.boolean(),
+    attempts: z.array(z.object({ index: z.number().int(), status: attemptStatus })),
+  })
+  .meta({ id: "TaskSummary" });
+
+export const taskList = z.object({
+  tasks: z.array(taskSummary),
+  nextCursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page." }),
+});
+
+export const createdTask = z.object({
+  task: z
+    .object({
+      id: uuid,
+      title: z.string(),
+      prompt: z.string(),
+      repoFullName: z.string(),
+      baseBranch: z.string(),
+      mode,
+      status: taskStatus,
+      attemptsCount: z.number().int(),
+      createdAt: when,
+      attempts: z.array(z.object({ index: z.number().int(), status: attemptStatus })),
+    })
+    .meta({ id: "CreatedTask" }),
+});
+
+export const attemptDetail = z
+  .object({
+    id: uuid,
+    index: z.number().int().meta({ description: "0-based; people see index + 1 (Attempt 1, 2, …)." }),
+    status: attemptStatus,
+    turn: z.number().int(),
+    baseCommit: z.string().nullable(),
+    branchName: z.string().nullable(),
+    diffStats: diffStats.nullable(),
+    hasDiff: z.boolean(),
+    errorCode: z.string().nullable(),
+    errorMessage: z.string().nullable(),
+    inputTokens: z.number().int(),
+    outputTokens: z.number().int(),
+    startedAt: when.nullable(),
+    finishedAt: when.nullable(),
+  })
+  .meta({ id: "Attempt" });
+
+export const taskDetail = z
+  .object({
+    task: z.object({
+      id: uuid,
+      title: z.string(),
+      prompt: z.string(),
+      repoFullName: z.string(),
+      baseBranch: z.string(),
+      mode,
+      status: taskStatus,
+      archived: z.boolean(),
+      attemptsCount: z.number().int(),
+      chosenAttemptId: uuid.nullable(),
+      diffStats: diffStats.nullable(),
+      prUrl: z.string().nullable(),
+      prNumber: z.number().int().nullable(),
+      prState: z.string().nullable(),
+      prBranch: z.string().nullable(),
+      createdAt: when,
+      updatedAt: when,
+      finishedAt: when.nullable(),
+    }),
+    attempts: z.array(attemptDetail),
+    turns: z.array(z.object({ seq: z.number().int(), prompt: z.string(), createdAt: when })),
+  })
+  .meta({ id: "TaskDetail" });
+
+export const taskRepos = z.object({ repos: z.array(z.string()) });
+
+export const cancelResult = z.object({ cancelled: z.number().int().meta({ description: "Attempts that were stopped." }) });
+
+export const followUpResult = z.object({ attemptId: uuid, turn: z.number().int() });
+
+export const pullRequest = z
+  .object({
+    pr: z.object({
+      url: z.string(),
+      number: z.number().int(),
+      state: z.enum(["open", "draft", "closed", "merged"]),
+      draft: z.boolean(),
+      branch: z.string(),
+    }),
+  })
+  .meta({ id: "PullRequest" });
+
+export const attemptFile = z.object({ path: z.string(), content: z.string() });
+
+export const taskEvent = z
+  .object({
+    id: z.number().int().meta({ description: "Also the SSE event id: send it back as Last-Event-ID to resume." }),
+    attemptId: uuid,
+    seq: z.number().int(),
+    turn: z.number().int(),
+    type: z.enum(["status", "log", "command", "message", "message_delta", "plan", "patch", "diff", "usage", "error", "network"]),
+    payload: z.record(z.string(), z.unknown()),
+    createdAt: when,
+  })
+  .meta({ id: "TaskEvent", description: "The `data` of each server-sent event, as JSON." });
+
+export const tokenInfo = z.object({
+  user: z.object({ id: uuid, login: z.string().nullable(), name: z.string().nullable() }),
+  token: z
+    .object({ id: uuid, name: z.string(), scopes: z.array(z.enum(API_SCOPES)), expiresAt: when })
+    .nullable()
+    .meta({ description: "Null when the request was authenticated by a session cookie." }),
+  rateLimit: z.object({ limit: z.number().int(), remaining: z.number().int() }).nullable(),
+});
