@@ -83,17 +83,31 @@ export function holdEntry(entry: CacheEntry): () => void {
   };
 }
 
+/** Mounts in progress, by mount point: two attempts opening one entry at once must not mount it twice. */
+const mounting = new Map<string, Promise<boolean>>();
+
 /** Makes sure a (read-only) entry is mounted; null when its files are gone or broken. */
 async function openEntry(dataDir: string, meta: CacheMeta): Promise<CacheEntry | null> {
   const p = entryPaths(dataDir, meta.environmentId, meta.key);
-  if (!(await isMountPoint(p.mount))) {
-    const image = path.join(p.root, "vol.img");
-    if (!(await fs.stat(image).then(() => true, () => false))) return null;
-    const mounted = await runHostCommand("/usr/bin/mount", ["-t", "ext4", "-o", "loop,ro,nosuid,nodev,noatime", image, p.mount], { timeoutMs: 30_000 });
-    if (mounted.code !== 0) return null;
+  let pending = mounting.get(p.mount);
+  if (!pending) {
+    pending = ensureMounted(p.root, p.mount);
+    mounting.set(p.mount, pending);
+    void pending.finally(() => mounting.delete(p.mount));
   }
+  if (!(await pending)) return null;
   await fs.utimes(p.meta, new Date(), new Date()).catch(() => undefined); // last used, for LRU
   return { ...meta, root: p.root, mount: p.mount, tree: p.tree, gitDir: p.gitDir, repo: p.repo };
+}
+
+async function ensureMounted(root: string, mount: string): Promise<boolean> {
+  if (!(await isMountPoint(mount))) {
+    const image = path.join(root, "vol.img");
+    if (!(await fs.stat(image).then(() => true, () => false))) return false;
+    const mounted = await runHostCommand("/usr/bin/mount", ["-t", "ext4", "-o", "loop,ro,nosuid,nodev,noatime", image, mount], { timeoutMs: 30_000 });
+    if (mounted.code !== 0) return false;
+  }
+  return true;
 }
 
 /** The entry of exactly this key, when fresh. */
