@@ -35,6 +35,9 @@ const schema = z.object({
   OPENAI_MODEL: z.string().default("gpt-5-codex"),
   OPENAI_API_MODE: z.enum(["responses", "chat"]).default("responses"),
   OPENAI_REASONING_EFFORT: z.enum(["low", "medium", "high"]).optional(),
+  OPENAI_REASONING_SUMMARY: z.enum(["auto", "concise", "detailed", "none"]).default("auto"),
+  OPENAI_TOOL_SURFACE: z.enum(["auto", "exec_command", "shell"]).default("auto"),
+  OPENAI_CONTEXT_WINDOW: z.coerce.number().int().min(4096).optional(),
 
   PATCHBAY_BRANCH_PREFIX: z
     .string()

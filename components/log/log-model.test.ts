@@ -15,6 +15,26 @@ const log = (chunkId: string, text: string, stream = "stdout") => ev("log", { ch
 const texts = (b: CommandItem) => Array.from({ length: lineCount(b) }, (_, i) => lineAt(b, i).text);
 
 describe("LogModel", () => {
+  it("shows the agent's thinking, retries, compaction, network decisions and typed input", () => {
+    const m = new LogModel();
+    m.ingest([
+      ev("reasoning_delta", { text: "Look at the " }),
+      ev("reasoning_delta", { text: "tests first" }),
+      ev("reasoning", { text: "Look at the tests first." }),
+      ev("retry", { attempt: 1, maxRetries: 3, delayMs: 1500, code: "rate_limited", status: 429, message: "Rate limited" }),
+      ev("compaction", { reason: "context_window", droppedOutputs: 4, summarized: false, tokensBefore: 9000, tokensAfter: 3000 }),
+      ev("network", { phase: "agent", kind: "refused", host: "evil.example", port: 80, method: "GET", reason: "allowlist", message: "evil.example is not on this environment's internet allowlist" }),
+      start("c1", ["python3", "-i"]),
+      log("c1", "print(1)\n", "stdin"),
+    ]);
+    const kinds = m.items.map((i) => i.kind);
+    expect(kinds).toEqual(["reasoning", "retry", "compaction", "network", "command"]);
+    expect(m.items[0]).toMatchObject({ kind: "reasoning", text: "Look at the tests first.", final: true });
+    expect(m.items[1]).toMatchObject({ kind: "retry", delayMs: 1500, attempt: 1, maxRetries: 3 });
+    expect(m.items[3]).toMatchObject({ kind: "network", verdict: "refused", host: "evil.example" });
+    expect(m.findChunk("c1")!.lines[0]).toMatchObject({ text: "print(1)", stream: "stdin" });
+  });
+
   it("joins output split anywhere into lines numbered like the combined stdout+stderr text", () => {
     const m = new LogModel();
     m.ingest([start("c1", ["npm", "test"]), log("c1", "li"), log("c1", "ne 1\nline"), log("c1", " 2\nerr\n", "stderr"), log("c1", "tail")]);

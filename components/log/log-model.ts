@@ -1,7 +1,7 @@
 import { AnsiLineParser, resolveCarriageReturns, type AnsiSpan } from "./ansi";
 import type { PatchChange, PatchFailure, PlanStep, TaskEventDTO } from "./types";
 
-export type LogStream = "stdout" | "stderr" | "system";
+export type LogStream = "stdout" | "stderr" | "system" | "stdin";
 
 /** One finished output line. `spans` is null for plain text (the common case: no parsing, no allocation). */
 export type LogLine = { text: string; spans: AnsiSpan[] | null; stream: LogStream };
@@ -32,6 +32,10 @@ export type LogItem =
   | CommandItem
   | { kind: "turn"; key: string; turn: number }
   | { kind: "message"; key: string; turn: number; text: string; final: boolean }
+  /** The model's reasoning summary before an action ("thinking"). */
+  | { kind: "reasoning"; key: string; turn: number; text: string; final: boolean }
+  | { kind: "retry"; key: string; turn: number; attempt: number; maxRetries: number; delayMs: number; code: string; message: string }
+  | { kind: "compaction"; key: string; turn: number; droppedOutputs: number; summarized: boolean; tokensBefore: number; tokensAfter: number }
   | { kind: "plan"; key: string; turn: number; explanation: string | null; steps: PlanStep[] }
   | { kind: "patch"; key: string; turn: number; changed: PatchChange[]; failures: PatchFailure[] }
   | { kind: "error"; key: string; turn: number; code: string; message: string }
@@ -115,7 +119,7 @@ export class LogModel {
         break;
       }
       case "log": {
-        const stream: LogStream = p.stream === "stderr" || p.stream === "system" ? p.stream : "stdout";
+        const stream: LogStream = p.stream === "stderr" || p.stream === "system" || p.stream === "stdin" ? p.stream : "stdout";
         const block = this.chunk(str(p.chunkId, "output"), e.turn, key);
         this.appendText(block, str(p.text), stream);
         break;
@@ -134,6 +138,43 @@ export class LogModel {
         } else this.items.push({ kind: "message", key, turn: e.turn, text: str(p.text), final: true });
         break;
       }
+      case "reasoning_delta": {
+        const last = this.items[this.items.length - 1];
+        if (last?.kind === "reasoning" && !last.final && last.turn === e.turn) last.text += str(p.text);
+        else this.items.push({ kind: "reasoning", key, turn: e.turn, text: str(p.text), final: false });
+        break;
+      }
+      case "reasoning": {
+        const last = this.items[this.items.length - 1];
+        if (last?.kind === "reasoning" && !last.final && last.turn === e.turn) {
+          last.text = str(p.text);
+          last.final = true;
+        } else this.items.push({ kind: "reasoning", key, turn: e.turn, text: str(p.text), final: true });
+        break;
+      }
+      case "retry":
+        this.items.push({
+          kind: "retry",
+          key,
+          turn: e.turn,
+          attempt: num(p.attempt) ?? 1,
+          maxRetries: num(p.maxRetries) ?? 1,
+          delayMs: num(p.delayMs) ?? 0,
+          code: str(p.code),
+          message: str(p.message),
+        });
+        break;
+      case "compaction":
+        this.items.push({
+          kind: "compaction",
+          key,
+          turn: e.turn,
+          droppedOutputs: num(p.droppedOutputs) ?? 0,
+          summarized: p.summarized === true,
+          tokensBefore: num(p.tokensBefore) ?? 0,
+          tokensAfter: num(p.tokensAfter) ?? 0,
+        });
+        break;
       case "plan": {
         const steps = Array.isArray(p.plan)
           ? p.plan

@@ -328,7 +328,7 @@ const LogLineRow = memo(function LogLineRow({
       </span>
       <span
         className={`min-w-0 flex-1 whitespace-pre-wrap pr-3 [overflow-wrap:anywhere] ${
-          line.stream === "system" ? "italic text-muted" : ""
+          line.stream === "system" ? "italic text-muted" : line.stream === "stdin" ? "font-semibold" : ""
         }`}
       >
         {line.spans ? <Spans spans={line.spans} /> : clip(line.text)}
@@ -455,6 +455,28 @@ function ItemRow({
       );
     case "network":
       return <NetworkRow item={item} />;
+    case "reasoning":
+      return (
+        <details className="font-sans text-sm text-muted" open={!item.final && live}>
+          <summary className="cursor-pointer select-none text-xs font-medium">{item.final ? "Thought" : "Thinking…"}</summary>
+          <p className="mt-0.5 whitespace-pre-wrap [overflow-wrap:anywhere]">{item.text}</p>
+        </details>
+      );
+    case "retry":
+      return (
+        <div className="font-sans text-xs text-warning" role="note">
+          The model did not answer ({item.message || item.code}); retrying in {(item.delayMs / 1000).toFixed(item.delayMs < 10_000 ? 1 : 0)} s (
+          {item.attempt}/{item.maxRetries})
+        </div>
+      );
+    case "compaction":
+      return (
+        <div className="font-sans text-xs text-muted">
+          Context compacted: {item.droppedOutputs} old tool {item.droppedOutputs === 1 ? "output" : "outputs"} dropped
+          {item.summarized ? ", the conversation summarized" : ""} (~{item.tokensBefore.toLocaleString("en")} → ~{item.tokensAfter.toLocaleString("en")}{" "}
+          tokens)
+        </div>
+      );
   }
 }
 

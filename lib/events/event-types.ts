@@ -10,4 +10,8 @@ export type TaskEventType =
   | "diff"
   | "usage"
   | "error"
-  | "network";
+  | "network"
+  | "reasoning_delta"
+  | "reasoning"
+  | "retry"
+  | "compaction";

@@ -20,7 +20,7 @@ function storable(value: unknown): unknown {
 function mergeable(last: NewTaskEvent, type: TaskEventType, payload: Record<string, unknown>): boolean {
   return (
     last.type === type &&
-    (type === "message_delta" || type === "log") &&
+    (type === "message_delta" || type === "reasoning_delta" || type === "log") &&
     typeof last.payload.text === "string" &&
     typeof payload.text === "string" &&
     last.payload.text.length + payload.text.length <= MAX_MERGED_TEXT &&

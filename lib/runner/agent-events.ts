@@ -1,5 +1,5 @@
 import "server-only";
-import type { AgentEvent } from "@/lib/agent/types";
+import type { AgentActivity, AgentEvent } from "@/lib/agent/types";
 import type { AttemptEventWriter } from "@/lib/events/writer";
 
 /** Maps the agent loop's events onto task_events rows (see DESIGN.md §2 for the types). */
@@ -31,5 +31,27 @@ export function recordAgentEvent(events: AttemptEventWriter, e: AgentEvent): Pro
       return events.append("usage", { inputTokens: e.inputTokens, outputTokens: e.outputTokens }, { coalesce: true });
     case "error":
       return events.append("error", { code: e.code, message: e.message });
+  }
+}
+
+/** The agent's activity between its actions: its thinking, retries, compaction, input typed into a session. */
+export function recordAgentActivity(events: AttemptEventWriter, a: AgentActivity): Promise<void> {
+  switch (a.type) {
+    case "reasoning_delta":
+      return events.append("reasoning_delta", { text: a.text }, { coalesce: true });
+    case "reasoning":
+      return events.append("reasoning", { text: a.text });
+    case "retry":
+      return events.append("retry", { attempt: a.attempt, maxRetries: a.maxRetries, delayMs: a.delayMs, code: a.code, status: a.status ?? null, message: a.message });
+    case "compaction":
+      return events.append("compaction", {
+        reason: a.reason,
+        droppedOutputs: a.droppedOutputs,
+        summarized: a.summarized,
+        tokensBefore: a.tokensBefore,
+        tokensAfter: a.tokensAfter,
+      });
+    case "command_input":
+      return events.append("log", { commandId: a.commandId, chunkId: a.chunkId, stream: "stdin", text: a.text }, { coalesce: true });
   }
 }

@@ -25,6 +25,8 @@ export type RunnerConfig = {
   branchPrefix: string;
   model: ModelClientOptions | null;
   agentLimits: AgentLimits;
+  /** Which tool surface the agent gets ("auto": by model family). */
+  agentTools: "auto" | "exec_command" | "shell";
   sandbox: {
     bwrapPath: string;
     /** Per-command limits (and the per-process fallbacks when there is no cgroup). */
@@ -81,6 +83,7 @@ export function runnerConfigFromEnv(env: Env = getEnv(), overrides: Partial<Runn
           model: env.OPENAI_MODEL,
           apiMode: env.OPENAI_API_MODE,
           reasoningEffort: env.OPENAI_REASONING_EFFORT,
+          reasoningSummary: env.OPENAI_REASONING_SUMMARY,
           timeoutMs: 10 * 60_000,
           maxRetries: 3,
         }
@@ -102,7 +105,9 @@ export function runnerConfigFromEnv(env: Env = getEnv(), overrides: Partial<Runn
       maxSteps: env.AGENT_MAX_STEPS,
       maxTokens: env.AGENT_MAX_TOKENS,
       commandTimeoutMs: env.COMMAND_TIMEOUT_SECONDS * 1000,
+      contextWindowTokens: env.OPENAI_CONTEXT_WINDOW,
     },
+    agentTools: env.OPENAI_TOOL_SURFACE,
     sandbox: {
       bwrapPath: env.SANDBOX_BWRAP_PATH,
       limits: {

@@ -18,7 +18,7 @@ import { publicMessage } from "@/lib/public-message";
 import { storableText } from "@/lib/text";
 import { checkSandboxAvailable, createBwrapSandbox, ensureSandboxUser, type Sandbox, type SandboxOptions } from "@/lib/sandbox";
 import { isRoot } from "@/lib/sandbox/host-user";
-import { recordAgentEvent } from "./agent-events";
+import { recordAgentActivity, recordAgentEvent } from "./agent-events";
 import { acquireAttemptResources, limitMessage, ResourceError, type AttemptResources } from "./attempt-resources";
 import type { RunnerConfig } from "./config";
 import { computeDiff } from "./diff";
@@ -314,6 +314,9 @@ export async function runAttemptJob(opts: {
       limits: config.agentLimits,
       signal,
       emit: (e) => recordAgentEvent(events, e),
+      emitActivity: (a) => recordAgentActivity(events, a),
+      promptCacheKey: attempt.id,
+      toolSurface: config.agentTools,
       firstChunk: turn.firstChunk,
     });
     await events.flush();
