@@ -10,7 +10,7 @@ import { findAttempt, findTask, listTurns, refreshTaskStatus, updateAttempt } fr
 import type { AttemptStatus } from "@/db/schema";
 import { runAgent } from "@/lib/agent/loop";
 import { createModelClient } from "@/lib/agent/model";
-import type { PatchFs, ShellExecutor } from "@/lib/agent/types";
+import type { PatchFs, SessionExecutor, ShellExecutor } from "@/lib/agent/types";
 import { createWorkspaceFs } from "@/lib/agent/workspace-fs";
 import { AppError } from "@/lib/errors";
 import { AttemptEventWriter } from "@/lib/events/writer";
@@ -285,8 +285,8 @@ export async function runAttemptJob(opts: {
       env: environment?.envVars ?? {},
     });
     const box = sandbox;
-    const exec: ShellExecutor = async (req) => {
-      const result = await box.exec({ ...req, signal: req.signal ? AbortSignal.any([req.signal, cpuStop.signal]) : cpuStop.signal });
+    // Every command of the agent: the limits' notes appended when one was hit (for the person and the model).
+    const withLimitNotes = async <R extends { stderr: string; oomKilled?: boolean }>(result: R, onOutput?: (s: "stderr", t: string) => void) => {
       const notes: string[] = [];
       if (result.oomKilled) notes.push(limitMessage("memory", held.limits));
       const usage = await held.volume.usage();
@@ -294,10 +294,23 @@ export async function runAttemptJob(opts: {
       if (cpuStop.signal.aborted) notes.push(limitMessage("cpu", held.limits));
       if (notes.length) {
         const text = `\n${notes.join("\n")}\n`;
-        req.onOutput?.("stderr", text);
+        onOutput?.("stderr", text);
         result.stderr += text;
       }
       return result;
+    };
+    const withCpuStop = (signal?: AbortSignal) => (signal ? AbortSignal.any([signal, cpuStop.signal]) : cpuStop.signal);
+    const exec: ShellExecutor = async (req) => withLimitNotes(await box.exec({ ...req, signal: withCpuStop(req.signal) }), req.onOutput);
+    // exec_command sessions: a live stdin (and a terminal when asked for) inside the same sandbox.
+    const startCommand: SessionExecutor = async (req) => {
+      const started = await box.start({ argv: req.argv, cwd: req.cwd, timeoutMs: req.timeoutMs, tty: req.tty, signal: withCpuStop(req.signal), onOutput: req.onOutput });
+      return {
+        stdin: true,
+        tty: started.tty,
+        write: (chars) => started.write(chars),
+        kill: () => started.kill(),
+        result: started.result.then((r) => withLimitNotes(r, req.onOutput)),
+      };
     };
     const patchFs = task.mode === "code" ? ownedPatchFs(createWorkspaceFs(ws.tree), ws.tree, sandboxUser) : null;
 
@@ -309,6 +322,7 @@ export async function runAttemptJob(opts: {
       prompt: turn.prompt ?? task.prompt,
       priorTurns: turn.prior,
       exec,
+      startCommand,
       fs: patchFs,
       workspaceDir: ws.tree,
       limits: config.agentLimits,

@@ -28,7 +28,21 @@ import { STATUS_FD, runProcess, type RunningProcess } from "./exec";
 import { runHostCommand } from "./host-command";
 import { resolveHostUser, type HostUser } from "./host-user";
 import { prlimitPrefix, resolveLimits } from "./limits";
-import { SANDBOX_WORKSPACE, type ExecRequest, type ExecResult, type Sandbox, type SandboxAvailability, type SandboxOptions } from "./types";
+import {
+  SANDBOX_WORKSPACE,
+  type ExecRequest,
+  type ExecResult,
+  type Sandbox,
+  type SandboxAvailability,
+  type SandboxOptions,
+  type StartedCommand,
+  type StartRequest,
+} from "./types";
+
+/** A word for `sh -c`: single-quoted, with embedded single quotes closed and escaped. */
+function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
 
 const INSTALL_HINT = "install it with `apt-get install bubblewrap` (Debian/Ubuntu)";
 const USERNS_HINT =
@@ -197,6 +211,7 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
 
   const available = await cachedProbe(bwrapPath, hostUser);
   if (!available.ok) throw new SandboxUnavailableError(available.message);
+  const disableUserns = available.disableUserns;
 
   // Scratch layout: <scratch> (0711, ours) / etc (0755, ours: synthesized passwd, group, hosts)
   //                                       / tmp (0700, host user: the sandbox's /tmp; HOME=/tmp/home)
@@ -231,55 +246,16 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
     ]);
 
     const sandbox: Sandbox = {
-      async exec(req: ExecRequest): Promise<ExecResult> {
-        if (destroyed) throw new SandboxError("sandbox was destroyed");
-        if (!Array.isArray(req.argv) || req.argv.length === 0 || req.argv[0] === "") {
-          throw new SandboxUsageError("argv must be a non-empty array");
-        }
-        if (req.argv.some((arg) => typeof arg !== "string" || arg.includes("\0"))) {
-          throw new SandboxUsageError("argv entries must be strings without NUL bytes");
-        }
-        const args = buildBwrapArgs({
-          workspaceDir,
-          mode: opts.mode,
-          network: opts.network,
-          proxySocket: opts.proxySocket,
-          modelSocket: opts.modelSocket,
-          env,
-          hostTmpDir: tmpDir,
-          hostEtcDir: etcDir,
-          etcFileNames,
-          cwd: resolveSandboxCwd(req.cwd),
-          extraReadOnlyBinds: extraBinds,
-          command: [...limitPrefix, ...pid1, ...req.argv],
-          statusFd: STATUS_FD,
-          disableUserns: available.disableUserns,
-        });
-        // Options (variables, paths) travel through a pipe, never on a command line.
-        const { options, command } = splitBwrapArgs(args);
-        const [file, ...rest] = [...prefix, bwrapPath, "--args", String(ARGS_FD), "--", ...command];
-        const oomBefore = cgroup ? await cgroup.oomKills() : 0;
-        const proc = runProcess({
-          file,
-          args: rest,
-          env: hostEnv,
-          timeoutMs: req.timeoutMs,
-          signal: req.signal,
-          stdin: req.stdin,
-          onOutput: req.onOutput,
-          maxOutputBytes: limits.maxOutputBytes,
-          argsData: Buffer.from(options.map((o) => `${o}\0`).join(""), "utf8"),
-          stdoutSink: req.stdoutSink,
-          maxStdoutBytes: req.maxStdoutBytes,
-        });
-        running.add(proc);
-        try {
-          const result = await proc.result;
-          if (cgroup && (await cgroup.oomKills()) > oomBefore) result.oomKilled = true;
-          return result;
-        } finally {
-          running.delete(proc);
-        }
+      exec: (req) => launch(req, false).then((p) => p.result),
+
+      async start(req: StartRequest): Promise<StartedCommand> {
+        const stop = new AbortController();
+        const signal = req.signal ? AbortSignal.any([req.signal, stop.signal]) : stop.signal;
+        const tty = req.tty === true;
+        // On a terminal: `script` runs the command on a new pty of the sandbox's own devpts and relays it.
+        const argv = tty ? ["script", "-qefc", req.argv.map(shellQuote).join(" "), "/dev/null"] : req.argv;
+        const proc = await launch({ ...req, argv, signal }, true);
+        return { tty, write: (chars) => proc.write(chars), kill: () => stop.abort(), result: proc.result };
       },
 
       async destroy(): Promise<void> {
@@ -291,6 +267,59 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
         await removeTree(scratch);
       },
     };
+
+    async function launch(req: ExecRequest, interactive: boolean): Promise<RunningProcess> {
+      if (destroyed) throw new SandboxError("sandbox was destroyed");
+      if (!Array.isArray(req.argv) || req.argv.length === 0 || req.argv[0] === "") {
+        throw new SandboxUsageError("argv must be a non-empty array");
+      }
+      if (req.argv.some((arg) => typeof arg !== "string" || arg.includes("\0"))) {
+        throw new SandboxUsageError("argv entries must be strings without NUL bytes");
+      }
+      const args = buildBwrapArgs({
+        workspaceDir,
+        mode: opts.mode,
+        network: opts.network,
+        proxySocket: opts.proxySocket,
+        modelSocket: opts.modelSocket,
+        env,
+        hostTmpDir: tmpDir,
+        hostEtcDir: etcDir,
+        etcFileNames,
+        cwd: resolveSandboxCwd(req.cwd),
+        extraReadOnlyBinds: extraBinds,
+        command: [...limitPrefix, ...pid1, ...req.argv],
+        statusFd: STATUS_FD,
+        disableUserns,
+      });
+      // Options (variables, paths) travel through a pipe, never on a command line.
+      const { options, command } = splitBwrapArgs(args);
+      const [file, ...rest] = [...prefix, bwrapPath, "--args", String(ARGS_FD), "--", ...command];
+      const oomBefore = cgroup ? await cgroup.oomKills() : 0;
+      const proc = runProcess({
+        file,
+        args: rest,
+        env: hostEnv,
+        timeoutMs: req.timeoutMs,
+        signal: req.signal,
+        stdin: req.stdin,
+        interactive,
+        onOutput: req.onOutput,
+        maxOutputBytes: limits.maxOutputBytes,
+        argsData: Buffer.from(options.map((o) => `${o}\0`).join(""), "utf8"),
+        stdoutSink: req.stdoutSink,
+        maxStdoutBytes: req.maxStdoutBytes,
+      });
+      running.add(proc);
+      const result = proc.result.then(
+        async (r) => {
+          if (cgroup && (await cgroup.oomKills()) > oomBefore) r.oomKilled = true;
+          return r;
+        },
+      );
+      void result.finally(() => running.delete(proc)).catch(() => undefined);
+      return { ...proc, result };
+    }
     return sandbox;
   } catch (error) {
     await removeTree(scratch).catch(() => {});

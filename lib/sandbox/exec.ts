@@ -31,6 +31,8 @@ export type RunOptions = {
   timeoutMs: number;
   signal?: AbortSignal;
   stdin?: string;
+  /** Keep stdin open for write() (an interactive session) instead of /dev/null or a fixed string. */
+  interactive?: boolean;
   onOutput?: (stream: OutputStream, chunk: string) => void;
   maxOutputBytes: number;
   /** Written to the child's fd ARGS_FD (bwrap's `--args`), then closed. */
@@ -44,6 +46,10 @@ export type RunningProcess = {
   result: Promise<ExecResult>;
   /** Kill everything now (used by destroy()). */
   kill(): void;
+  /** Writes to the command's stdin (interactive runs only; resolves once the data is handed to the pipe). */
+  write(chars: string): Promise<void>;
+  /** Stop as on cancel: SIGTERM to the command, SIGKILL after a grace. */
+  terminate(): void;
 };
 
 function emptyResult(cancelled: boolean): ExecResult {
@@ -78,7 +84,7 @@ function signalPid(pid: number, sig: NodeJS.Signals): void {
  * exits by itself); killing bwrap's own group is only the fallback (--die-with-parent then SIGKILLs pid 1).
  */
 export function runProcess(opts: RunOptions): RunningProcess {
-  if (opts.signal?.aborted) return { result: Promise.resolve(emptyResult(true)), kill: () => {} };
+  if (opts.signal?.aborted) return { result: Promise.resolve(emptyResult(true)), kill: () => {}, write: async () => {}, terminate: () => {} };
   if (!Number.isFinite(opts.timeoutMs) || opts.timeoutMs <= 0) {
     throw new SandboxError(`timeoutMs must be a positive number, got ${String(opts.timeoutMs)}`);
   }
@@ -87,7 +93,7 @@ export function runProcess(opts: RunOptions): RunningProcess {
   const child = spawn(opts.file, opts.args, {
     detached: true,
     env: opts.env,
-    stdio: [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe", "pipe", opts.argsData ? "pipe" : "ignore"],
+    stdio: [opts.stdin === undefined && !opts.interactive ? "ignore" : "pipe", "pipe", "pipe", "pipe", opts.argsData ? "pipe" : "ignore"],
   });
   const argsPipe = child.stdio[ARGS_FD] as Writable | null;
   if (argsPipe && opts.argsData) {
@@ -181,7 +187,9 @@ export function runProcess(opts: RunOptions): RunningProcess {
     }
     wire(child.stderr, err);
 
-    if (child.stdin && opts.stdin !== undefined) {
+    if (child.stdin && opts.interactive) {
+      child.stdin.on("error", () => {}); // EPIPE once the command is gone
+    } else if (child.stdin && opts.stdin !== undefined) {
       child.stdin.on("error", () => {}); // EPIPE when the command does not read its input
       child.stdin.end(opts.stdin);
     }
@@ -262,7 +270,13 @@ export function runProcess(opts: RunOptions): RunningProcess {
     child.on("close", (code, sig) => done(code, sig));
   });
 
-  return { result, kill: killAll };
+  const write = (chars: string) =>
+    new Promise<void>((resolve) => {
+      const stdin = child.stdin;
+      if (!opts.interactive || !stdin || stdin.destroyed || exited) return resolve();
+      stdin.write(chars, () => resolve());
+    });
+  return { result, kill: killAll, write, terminate };
 }
 
 /** Resolves once `pid` no longer exists or is a zombie (the kernel has killed its whole pid namespace by then). */

@@ -64,6 +64,14 @@ function processesOfUid(uid: number): number {
   return n;
 }
 
+async function waitUntil(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 function uniqueSleep(prefix: number): string {
   return `${prefix}.${Math.floor(Math.random() * 1e6)}`;
 }
@@ -156,6 +164,29 @@ describe.skipIf(!hasBwrap)("bubblewrap sandbox (skipped only when bwrap is not i
       expect(r.stdout).toBe("first\né\n");
       expect(chunks.join("")).toBe("first\né\n");
       expect(chunks.join("")).not.toContain("\uFFFD");
+    });
+
+    it("starts an interactive command: input is written while it runs, on pipes or on a terminal, and kill ends it", async () => {
+      const sb = await make();
+      const seen: string[] = [];
+      const cat = await sb.start({ argv: ["cat"], timeoutMs: 20_000, onOutput: (_s, t) => seen.push(t) });
+      expect(cat.tty).toBe(false);
+      await cat.write("hello\n");
+      await waitUntil(() => seen.join("").includes("hello"));
+      await cat.write("again\n");
+      await waitUntil(() => seen.join("").includes("again"));
+      cat.kill();
+      const r = await cat.result;
+      expect(r.cancelled).toBe(true);
+      expect(r.stdout).toBe("hello\nagain\n");
+
+      const term = await sb.start({ argv: ["sh", "-c", "tty; read line; echo got $line"], tty: true, timeoutMs: 20_000 });
+      expect(term.tty).toBe(true);
+      await term.write("it\n");
+      const t = await term.result;
+      expect(t.exitCode).toBe(0);
+      expect(t.stdout).toMatch(/\/dev\/pts\/\d+/);
+      expect(t.stdout).toContain("got it");
     });
 
     it("passes stdin and honours cwd inside the workspace", async () => {

@@ -115,8 +115,25 @@ export type ExecResult = {
   oomKilled?: boolean;
 };
 
+/** A command started with a live stdin (an agent's interactive session). */
+export type StartRequest = Omit<ExecRequest, "stdin" | "stdoutSink" | "maxStdoutBytes"> & {
+  /** Run it on a pseudo-terminal (util-linux `script` inside the sandbox, on the sandbox's own devpts). */
+  tty?: boolean;
+};
+
+export interface StartedCommand {
+  readonly tty: boolean;
+  /** Writes to its stdin (on a terminal: keystrokes). */
+  write(chars: string): Promise<void>;
+  /** Stops it and everything it started; `result` then has cancelled: true. */
+  kill(): void;
+  readonly result: Promise<ExecResult>;
+}
+
 export interface Sandbox {
   exec(req: ExecRequest): Promise<ExecResult>;
+  /** Starts a command whose stdin stays open until it ends (or kill()). */
+  start(req: StartRequest): Promise<StartedCommand>;
   /** Kills running commands and removes the sandbox's scratch space. Idempotent. */
   destroy(): Promise<void>;
 }

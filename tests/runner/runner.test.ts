@@ -143,6 +143,16 @@ describe.each(dbKinds)("runner on %s", (kind) => {
     expect(fs.readdirSync(`${config.dataDir}/cache/base`).length).toBe(before);
   });
 
+  it("gives exec_command sessions a live stdin inside the sandbox: what the agent types reaches the command", async () => {
+    const { attempts } = await newTask("[scenario:exec-stdin] read a line");
+    const attempt = await finished(attempts[0].id);
+    expect(attempt.errorMessage).toBeNull();
+    const events = await listAttemptEvents(handle.db, attempt.id);
+    const logs = events.filter((e) => e.type === "log");
+    expect(logs.some((e) => e.payload.stream === "stdin" && String(e.payload.text).includes("hello"))).toBe(true);
+    expect(logs.map((e) => String(e.payload.text)).join("")).toContain("got: hello");
+  });
+
   it("answers an Ask task with file citations, changes nothing and keeps no checkout", async () => {
     const { attempts } = await newTask("How does sum work?", "ask");
     const attempt = await finished(attempts[0].id);
