@@ -31,7 +31,6 @@ import { prlimitPrefix, resolveLimits } from "./limits";
 import {
   SANDBOX_WORKSPACE,
   type ExecRequest,
-  type ExecResult,
   type Sandbox,
   type SandboxAvailability,
   type SandboxOptions,
