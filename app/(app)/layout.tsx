@@ -15,6 +15,9 @@ export default async function AppLayout({ children }: { children: React.ReactNod
             Patchbay
           </Link>
           <div className="flex items-center gap-1">
+            <Link href="/settings/tokens" className="rounded-md px-2 py-1 text-sm text-muted hover:bg-surface-2 hover:text-fg">
+              API tokens
+            </Link>
             <ThemeToggle />
             <UserMenu name={user.githubLogin ?? user.name ?? "you"} image={user.image} />
           </div>
