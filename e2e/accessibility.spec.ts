@@ -37,5 +37,21 @@ for (const theme of ["light", "dark"] as const) {
     await page.goto("/environments/acme/widgets");
     await expect(page.getByLabel("Setup script")).toBeVisible();
     expect(await violations(page)).toEqual([]);
+
+    // API tokens: the form, a new token shown once, the list, and a revocation's confirmation.
+    await page.goto("/settings/tokens");
+    await expect(page.getByLabel("Token name")).toBeVisible();
+    expect(await violations(page)).toEqual([]);
+    await page.getByLabel("Token name").fill(`a11y ${theme}`);
+    await page.getByRole("button", { name: "Create token" }).click();
+    await expect(page.getByLabel("New token")).toBeFocused();
+    expect(await violations(page)).toEqual([]);
+    await page.getByRole("button", { name: "Done" }).click();
+    await page.getByRole("button", { name: `Revoke a11y ${theme}` }).click();
+    await expect(page.getByRole("button", { name: "Revoke token" })).toBeFocused();
+    expect(await violations(page)).toEqual([]);
+    // Escape backs out and gives the focus back.
+    await page.keyboard.press("Escape");
+    await expect(page.getByRole("button", { name: `Revoke a11y ${theme}` })).toBeFocused();
   });
 }
