@@ -259,11 +259,15 @@ export async function exec(ctx, { values, positionals }) {
       if (!repo && !checkout.repo) {
         throw usage(`Cannot tell the GitHub repository from this checkout's remote${checkout.remoteUrl ? ` (${checkout.remoteUrl})` : ""}: pass --repo owner/name.`);
       }
-      if (!repo) for (const w of checkout.warnings) warn(ctx, w);
-      repo ??= checkout.repo;
-      branch ??= checkout.branch ?? undefined;
+      const same = !repo || repo.toLowerCase() === checkout.repo?.toLowerCase();
+      // The checkout's branch means something only for the checkout's own repository.
+      if (same) {
+        if (!branch) for (const w of checkout.warnings) warn(ctx, w);
+        repo ??= checkout.repo;
+        branch ??= checkout.branch ?? undefined;
+      }
     }
-    if (!branch) throw usage("Cannot tell which branch to start from (detached HEAD, no default branch known): pass --branch.");
+    if (!branch) throw usage(`Which branch of ${repo} should the task start from? Pass --branch (it cannot be told from here).`);
   }
   if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repo)) throw usage(`--repo is owner/name, not "${repo}".`);
 

@@ -32,7 +32,8 @@ function hasSessionCookie(cookieHeader: string | null): boolean {
 
 /**
  * A request authenticated by `Authorization: Bearer` alone: a browser never attaches such a header to a request
- * another site makes, so it cannot be forged. Only exempt once Bearer tokens exist (issue 12).
+ * another site makes, so it cannot be forged. proxy.ts exempts these (personal access tokens); their handlers
+ * authenticate by the token only and never read a cookie (lib/auth/session.ts `requireApiCaller`).
  */
 export function isBearerOnly(req: RequestFacts): boolean {
   return /^Bearer\s+\S/i.test(req.headers.get("authorization") ?? "") && !hasSessionCookie(req.headers.get("cookie"));
