@@ -20,7 +20,7 @@ const ACTIVE = new Set(["queued", "preparing", "setup", "running", "finalizing"]
  * repository with the snapshot goes then; the diff stays on the attempt row, only PRs and follow-ups of it are no
  * longer possible), and the volume of any turn whose runner died. No leaked gigabytes.
  */
-export async function reapWorkspaces(db: Db, opts: { dataDir: string; ttlMs: number; now?: number }): Promise<number> {
+export async function reapWorkspaces(db: Db, opts: { dataDir: string; ttlMs: number; now?: number; busy?: Set<string> }): Promise<number> {
   const root = path.join(opts.dataDir, "work");
   const names = await fs.readdir(root).catch(() => [] as string[]);
   const ids = names.filter((n) => /^[0-9a-f-]{36}$/.test(n));
@@ -33,6 +33,7 @@ export async function reapWorkspaces(db: Db, opts: { dataDir: string; ttlMs: num
   const now = opts.now ?? Date.now();
   let removed = 0;
   for (const id of ids) {
+    if (opts.busy?.has(id)) continue; // this runner is working on it (its row may be gone: a deleted task)
     const row = byId.get(id);
     const ws = attemptWorkspace(opts.dataDir, id);
     const expired = !row || (!ACTIVE.has(row.status) && row.finishedAt !== null && now - row.finishedAt.getTime() > opts.ttlMs);

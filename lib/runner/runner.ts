@@ -149,7 +149,11 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
     setInterval(() => void sweep().catch((err) => logError("runner sweep failed", err)), config.sweepMs),
     setInterval(
       () =>
-        void reapWorkspaces(handle.db, { dataDir: config.dataDir, ttlMs: config.workspaceTtlMs }).catch((err) =>
+        void reapWorkspaces(handle.db, {
+          dataDir: config.dataDir,
+          ttlMs: config.workspaceTtlMs,
+          busy: new Set([...active.values()].map((aj) => aj.job.attemptId)),
+        }).catch((err) =>
           logError("workspace reaper failed", err),
         ),
       Math.min(config.workspaceTtlMs, 15 * 60_000),

@@ -8,10 +8,18 @@ import { attemptWorkspace, removeWorkspace } from "@/lib/runner/workspace";
 import { requireOwnTask } from "./access";
 import { cancelTask } from "./cancel";
 
+const FINAL = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
+
+/**
+ * Frees the workspaces of the task's finished attempts. A running one (just told to stop) is never pulled from
+ * under its runner: the runner releases its turn's volume when it stops, the reaper the rest once the row is gone.
+ */
 async function removeWorkspaces(taskId: string) {
   const { db } = await getDbHandle();
   const dataDir = getEnv().dataDir;
-  for (const a of await listAttempts(db, taskId)) await removeWorkspace(attemptWorkspace(dataDir, a.id));
+  for (const a of await listAttempts(db, taskId)) {
+    if (FINAL.has(a.status)) await removeWorkspace(attemptWorkspace(dataDir, a.id));
+  }
 }
 
 /** Archiving frees the attempts' workspaces (their diffs stay); a running task is stopped first. */

@@ -31,6 +31,8 @@ describe("workspace reaper", () => {
     const orphan = "00000000-0000-4000-8000-000000000000";
     for (const id of [old.id, recent.id, running.id, orphan]) fs.mkdirSync(path.join(dataDir, "work", id, "tree"), { recursive: true });
 
+    // What this runner works on is never reaped, even when its row is gone (a task deleted while it runs).
+    expect(await reapWorkspaces(db.db, { dataDir, ttlMs: 2 * hour, busy: new Set([old.id, orphan]) })).toBe(0);
     const removed = await reapWorkspaces(db.db, { dataDir, ttlMs: 2 * hour });
     expect(removed).toBe(2);
     const left = fs.readdirSync(path.join(dataDir, "work")).sort();
