@@ -39,6 +39,13 @@ const schema = z.object({
   OPENAI_TOOL_SURFACE: z.enum(["auto", "exec_command", "shell"]).default("auto"),
   OPENAI_CONTEXT_WINDOW: z.coerce.number().int().min(4096).optional(),
 
+  /** Claude Code (an engine): the Anthropic Messages API, reached by the engine only through the model gateway. */
+  ANTHROPIC_API_KEY: z.string().optional(),
+  ANTHROPIC_BASE_URL: z.string().url().optional(),
+  ANTHROPIC_MODEL: z.string().optional(),
+  /** The engine of environments that name none, and of tasks without one. */
+  PATCHBAY_DEFAULT_ENGINE: z.enum(["patchbay", "codex", "claude"]).default("patchbay"),
+
   PATCHBAY_BRANCH_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, "PATCHBAY_BRANCH_PREFIX may hold letters, digits, dot, dash and underscore")
