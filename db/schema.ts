@@ -123,7 +123,8 @@ export const environmentCaches = pgTable(
   (t) => [uniqueIndex("environment_caches_host_key_idx").on(t.runnerHost, t.cacheKey), index("environment_caches_env_idx").on(t.environmentId)],
 );
 
-export type TaskMode = "code" | "ask";
+/** "setup": an environment's Test setup run (the setup script alone, never on the board). */
+export type TaskMode = "code" | "ask" | "setup";
 export type AttemptStatus =
   | "queued"
   | "preparing"

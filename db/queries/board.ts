@@ -1,5 +1,5 @@
 import "server-only";
-import { and, desc, eq, ilike, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, ilike, inArray, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { attempts, tasks, type TaskStatus } from "../schema";
 
@@ -18,7 +18,7 @@ export type BoardFilter = {
  * 10,000 tasks. Each row carries its attempts' statuses for the row's badges.
  */
 export async function listBoardTasks(db: Db, f: BoardFilter) {
-  const where: SQL[] = [eq(tasks.ownerId, f.ownerId), eq(tasks.archived, f.archived)];
+  const where: SQL[] = [eq(tasks.ownerId, f.ownerId), eq(tasks.archived, f.archived), ne(tasks.mode, "setup")];
   if (f.repo) where.push(eq(tasks.repoFullName, f.repo));
   if (f.status) where.push(eq(tasks.status, f.status));
   if (f.q) {
@@ -77,7 +77,7 @@ export async function listOwnerRepos(db: Db, ownerId: string): Promise<string[]>
   const rows = await db
     .selectDistinct({ repo: tasks.repoFullName })
     .from(tasks)
-    .where(eq(tasks.ownerId, ownerId))
+    .where(and(eq(tasks.ownerId, ownerId), ne(tasks.mode, "setup")))
     .orderBy(tasks.repoFullName);
   return rows.map((r) => r.repo);
 }

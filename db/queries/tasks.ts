@@ -1,7 +1,7 @@
 import "server-only";
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../client";
-import { attempts, jobs, taskEvents, tasks, turns, type AttemptStatus, type DiffStats, type TaskStatus } from "../schema";
+import { attempts, jobs, taskEvents, tasks, turns, type AttemptStatus, type DiffStats, type TaskMode, type TaskStatus } from "../schema";
 
 export type TaskRow = typeof tasks.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
@@ -9,9 +9,10 @@ export type TurnRow = typeof turns.$inferSelect;
 
 export type NewTaskInput = {
   ownerId: string;
+  environmentId?: string;
   repoFullName: string;
   baseBranch: string;
-  mode: "code" | "ask";
+  mode: TaskMode;
   title: string;
   prompt: string;
   attemptsCount: number;

@@ -9,6 +9,13 @@ export async function notifyJobsQueued(handle: DbHandle): Promise<void> {
   await handle.notify(JOBS_CHANNEL, "");
 }
 
+/** A repository was picked in the composer: runners ready its mirror and cached checkout (JSON payload). */
+export const WARM_CHANNEL = "patchbay_warm";
+
+export async function notifyWarm(handle: DbHandle, request: { repoFullName: string; branch: string; userId: string }): Promise<void> {
+  await handle.notify(WARM_CHANNEL, JSON.stringify(request));
+}
+
 export async function notifyCancel(handle: DbHandle, attemptId: string): Promise<void> {
   await handle.notify(CANCEL_CHANNEL, attemptId);
 }

@@ -99,6 +99,8 @@ export async function prepareWorkspace(opts: {
   events: AttemptEventWriter;
   signal: AbortSignal;
   onSetup: () => Promise<void>;
+  /** Test setup: run the setup script itself in this attempt's checkout, never from (or into) the cache. */
+  fresh?: boolean;
 }): Promise<PreparedWorkspace> {
   const { ws, environment, events } = opts;
   await fs.mkdir(ws.scratch, { recursive: true, mode: 0o711 });
@@ -116,6 +118,14 @@ export async function prepareWorkspace(opts: {
 
   // Without mounts (a runner that is not root) there is no cache: setup runs in the attempt's own checkout, and the
   // prepared state is still staged so that setup's files stay out of the diff.
+  if (opts.fresh) {
+    await createCheckout({ mirror: opts.mirror, target: ws, commit: opts.baseCommit });
+    await handToSandboxUser([ws.tree, ws.gitDir], ws.root, opts.sandboxUser);
+    await note(`Checked out ${opts.label} (${opts.baseCommit.slice(0, 7)}) in ${Date.now() - started} ms; testing the setup script`);
+    await opts.onSetup();
+    await runPhaseScript(opts, environment, opts.sandboxBase, "setup");
+    return finish(opts, null, null, async () => undefined);
+  }
   if (!volumes) {
     await createCheckout({ mirror: opts.mirror, target: ws, commit: opts.baseCommit });
     await handToSandboxUser([ws.tree, ws.gitDir], ws.root, opts.sandboxUser);
@@ -364,8 +374,7 @@ async function baseCheckout(
 ): Promise<PreparedWorkspace> {
   const dataDir = opts.config.dataDir;
   const ttlMs = opts.config.cache.ttlMs;
-  const familyKey = keyedDigest(["base", opts.repoFullName]).slice(0, 32);
-  const key = keyedDigest(["base", opts.repoFullName, opts.baseCommit]).slice(0, 32);
+  const { familyKey, key } = baseKeys(opts.repoFullName, opts.baseCommit);
   let entry = await findEntry({ dataDir, environmentId: BASE_NAMESPACE, key, ttlMs });
   if (!entry) {
     const older = await newestOfFamily({ dataDir, environmentId: BASE_NAMESPACE, familyKey, ttlMs });
@@ -390,20 +399,7 @@ async function baseCheckout(
         throw err;
       }
     }
-    entry = await buildEntry({
-      dataDir,
-      capBytes: opts.config.sandbox.attempt.diskBytes,
-      meta: { key, familyKey, kind: "base", environmentId: BASE_NAMESPACE, generation: 0, baseCommit: opts.baseCommit },
-      build: async (target) => {
-        await createCheckout({ mirror: opts.mirror, target, commit: opts.baseCommit });
-        await handToSandboxUser([target.tree, target.gitDir], target.root, opts.sandboxUser);
-        const out = path.join(target.mount, "prepared");
-        await fs.mkdir(out, { mode: 0o755 });
-        await fs.copyFile(path.join(target.gitDir, "index"), path.join(out, "index"));
-        await fs.chmod(path.join(out, "index"), 0o644);
-        return { preparedCommit: opts.baseCommit };
-      },
-    });
+    entry = await buildBaseEntry({ config: opts.config, mirror: opts.mirror, repoFullName: opts.repoFullName, commit: opts.baseCommit, sandboxUser: opts.sandboxUser });
   }
   const release = holdEntry(entry);
   try {
@@ -417,4 +413,52 @@ async function baseCheckout(
     release();
     throw err;
   }
+}
+
+function baseKeys(repoFullName: string, commit: string) {
+  return { familyKey: keyedDigest(["base", repoFullName]).slice(0, 32), key: keyedDigest(["base", repoFullName, commit]).slice(0, 32) };
+}
+
+/** The repository's checkout at `commit` as a cache entry (made when missing; a build in progress is awaited). */
+export async function buildBaseEntry(opts: { config: RunnerConfig; mirror: string; repoFullName: string; commit: string; sandboxUser: HostUser }): Promise<CacheEntry> {
+  const { key, familyKey } = baseKeys(opts.repoFullName, opts.commit);
+  const found = await findEntry({ dataDir: opts.config.dataDir, environmentId: BASE_NAMESPACE, key, ttlMs: opts.config.cache.ttlMs });
+  if (found) return found;
+  return buildEntry({
+    dataDir: opts.config.dataDir,
+    capBytes: opts.config.sandbox.attempt.diskBytes,
+    meta: { key, familyKey, kind: "base", environmentId: BASE_NAMESPACE, generation: 0, baseCommit: opts.commit },
+    build: async (target) => {
+      await createCheckout({ mirror: opts.mirror, target, commit: opts.commit });
+      await handToSandboxUser([target.tree, target.gitDir], target.root, opts.sandboxUser);
+      const out = path.join(target.mount, "prepared");
+      await fs.mkdir(out, { mode: 0o755 });
+      await fs.copyFile(path.join(target.gitDir, "index"), path.join(out, "index"));
+      await fs.chmod(path.join(out, "index"), 0o644);
+      return { preparedCommit: opts.commit };
+    },
+  });
+}
+
+/**
+ * Warm start (a repository picked in the composer): the environment's prepared entry for this commit mounted, or —
+ * without setup — the repository's checkout made, so that the submit that follows starts at once. Never runs a
+ * setup script (that is a task's to run, with its log).
+ */
+export async function warmEntries(opts: {
+  config: RunnerConfig;
+  mirror: string;
+  repoFullName: string;
+  commit: string;
+  environment: EnvironmentRow | null;
+  sandboxUser: HostUser;
+}): Promise<"base" | "environment" | "none"> {
+  if (!(await detectVolumeSupport()).ok) return "none";
+  if (!opts.environment?.setupScript.trim()) {
+    await buildBaseEntry(opts);
+    return "base";
+  }
+  const { key } = cacheKeys(opts.environment, opts.commit);
+  const entry = await findEntry({ dataDir: opts.config.dataDir, environmentId: opts.environment.id, key, ttlMs: opts.config.cache.ttlMs });
+  return entry ? "environment" : "none";
 }

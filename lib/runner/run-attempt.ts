@@ -211,7 +211,7 @@ export async function runAttemptJob(opts: {
 
     const available = await sandboxAvailable(config.sandbox.bwrapPath);
     if (!available.ok) throw new AttemptFailure("sandbox_unavailable", available.message);
-    if (!config.model) {
+    if (!config.model && task.mode !== "setup") {
       throw new AttemptFailure("model_not_configured", "No model is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for other servers).");
     }
 
@@ -272,7 +272,18 @@ export async function runAttemptJob(opts: {
       events,
       signal,
       onSetup: () => setStatus("setup"),
+      fresh: task.mode === "setup",
     });
+    if (task.mode === "setup") {
+      // Test setup: the script ran (it throws when it fails); nothing else happens in this attempt.
+      await events.append("log", { chunkId: "setup", stream: "system", text: "The setup script finished successfully.\n" });
+      await releaseAll();
+      await setStatus("succeeded", { summary: "The setup script finished successfully.", finishedAt: new Date() });
+      return (finalStatus = "succeeded");
+    }
+    const mode = task.mode;
+    const model = config.model;
+    if (!model) throw new AttemptFailure("model_not_configured", "No model is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for other servers).");
     if (signal.aborted) throw cpuFailure() ?? new AttemptFailure("cancelled", "Stopped.");
 
     // The agent gets the environment's variables but never its secrets, and the internet (through the egress
@@ -280,7 +291,7 @@ export async function runAttemptJob(opts: {
     agentNetwork = await openPhaseNetwork({ config, workspace: ws, phase: "agent", policy: agentPolicy(environment), events });
     sandbox = await createBwrapSandbox({
       ...sandboxBase,
-      mode: task.mode === "code" ? "rw" : "ro",
+      mode: mode === "code" ? "rw" : "ro",
       ...(agentNetwork.network === "proxy" ? { network: "proxy", proxySocket: agentNetwork.proxySocket } : { network: "off" }),
       env: environment?.envVars ?? {},
     });
@@ -317,8 +328,8 @@ export async function runAttemptJob(opts: {
     await setStatus("running");
     const turn = await priorTurns(handle, task.id, attempt.id, job.turn);
     const result = await runAgent({
-      model: createModelClient(config.model),
-      mode: task.mode,
+      model: createModelClient(model),
+      mode,
       prompt: turn.prompt ?? task.prompt,
       priorTurns: turn.prior,
       exec,

@@ -4,7 +4,8 @@ import type { DbHandle } from "@/db";
 import { claimJob, finishJob, isCancelRequested, reapExpiredJobs, renewLease, type JobRow } from "@/db/queries/jobs";
 import { findAttempt, refreshTaskStatus, updateAttempt } from "@/db/queries/tasks";
 import { AttemptEventWriter } from "@/lib/events/writer";
-import { CANCEL_CHANNEL, JOBS_CHANNEL } from "@/lib/queue/notify";
+import { CANCEL_CHANNEL, JOBS_CHANNEL, WARM_CHANNEL } from "@/lib/queue/notify";
+import { warm } from "./warm";
 import type { RunnerConfig } from "./config";
 import os from "node:os";
 import { cacheGenerationOf, deleteCacheRows } from "@/db/queries/environments";
@@ -128,6 +129,9 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
   }
 
   const unlistenJobs = await handle.listen(JOBS_CHANNEL, () => void claimLoop());
+  const unlistenWarm = await handle.listen(WARM_CHANNEL, (payload) => {
+    if (!stopping) void warm(handle, config, payload).catch((err) => logError("warm start failed", err));
+  });
   const unlistenCancel = await handle.listen(CANCEL_CHANNEL, (attemptId) => {
     for (const aj of active.values()) if (aj.job.attemptId === attemptId) stopJob(aj, "cancel");
   });
@@ -171,6 +175,7 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
       stopping = true;
       timers.forEach(clearInterval);
       await unlistenJobs();
+      await unlistenWarm();
       await unlistenCancel();
       for (const aj of active.values()) stopJob(aj, "shutdown");
       await Promise.all([...active.values()].map((aj) => aj.done));

@@ -16,6 +16,7 @@ const FINAL = ["succeeded", "failed", "cancelled", "timed_out"];
 export async function addFollowUp({ userId, taskId, prompt }: { userId: string; taskId: string; prompt: string }) {
   const task = await requireOwnTask({ userId, taskId });
   if (task.archived) throw new AppError("archived", "This task is archived; unarchive it to continue.", 409);
+  if (task.mode === "setup") throw new AppError("setup_test", "A setup test has no follow-ups: run Test setup again.", 409);
   const handle = await getDbHandle();
   const result = await handle.db.transaction(async (tx) => {
     const all = await tx.select().from(attempts).where(eq(attempts.taskId, task.id)).for("update");
