@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { TaskEventType } from "../lib/events/event-types";
+import type { EngineName } from "../lib/engines/names";
 import type { ApiScope } from "../lib/auth/scopes";
 import {
   bigint,
@@ -96,6 +97,8 @@ export const environments = pgTable(
     cacheGeneration: integer("cache_generation").notNull().default(0),
     setupTimeoutSeconds: integer("setup_timeout_seconds").notNull().default(1200),
     taskTimeoutSeconds: integer("task_timeout_seconds").notNull().default(1800),
+    /** Who works this repository's tasks unless a task says otherwise; null: the server's PATCHBAY_DEFAULT_ENGINE. */
+    engine: text("engine").$type<EngineName>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -152,6 +155,8 @@ export const tasks = pgTable(
     title: text("title").notNull(),
     prompt: text("prompt").notNull(),
     attemptsCount: integer("attempts_count").notNull().default(1),
+    /** The engine that works every attempt and follow-up of the task (lib/engines). */
+    engine: text("engine").$type<EngineName>().notNull().default("patchbay"),
     status: text("status").$type<TaskStatus>().notNull().default("queued"),
     archived: boolean("archived").notNull().default(false),
     chosenAttemptId: uuid("chosen_attempt_id"),
@@ -199,6 +204,8 @@ export const attempts = pgTable(
     finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
     /** The latest turn this attempt finished (0 = the first prompt); follow-ups add turns. */
     turn: integer("turn").notNull().default(0),
+    /** The engine CLI's session (Codex thread id, Claude Code session id) that a follow-up resumes. */
+    engineSession: text("engine_session"),
   },
   (t) => [uniqueIndex("attempts_task_index_idx").on(t.taskId, t.index), index("attempts_status_idx").on(t.status)],
 );

@@ -14,4 +14,6 @@ export type TaskEventType =
   | "reasoning_delta"
   | "reasoning"
   | "retry"
-  | "compaction";
+  | "compaction"
+  /** A call an engine made through the model gateway (or one it refused), and the phase's summary. */
+  | "model";
