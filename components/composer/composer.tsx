@@ -7,6 +7,7 @@ import { ErrorNote, type ClientError } from "@/components/ui/error-note";
 import { BranchPicker } from "./branch-picker";
 import { RepoPicker } from "./repo-picker";
 import type { Repo } from "./types";
+import { warmRepo } from "./warm";
 
 export type ComposerSubmit = { repo: Repo; branch: string; mode: "code" | "ask"; prompt: string; attempts: number };
 
@@ -40,6 +41,12 @@ export function Composer({ onSubmit }: { onSubmit?: (task: ComposerSubmit) => Pr
     setRepo(next);
     setBranch(null);
     localStorage.setItem(LAST_REPO_KEY, JSON.stringify(next));
+    warmRepo(next.fullName, next.defaultBranch);
+  }
+
+  function chooseBranch(next: string) {
+    setBranch(next);
+    if (repo) warmRepo(repo.fullName, next);
   }
 
   async function submit(mode: "code" | "ask") {
@@ -91,7 +98,7 @@ export function Composer({ onSubmit }: { onSubmit?: (task: ComposerSubmit) => Pr
       )}
       <div className="mt-2 flex flex-wrap items-center gap-2">
         <RepoPicker value={repo} onChange={chooseRepo} />
-        <BranchPicker repo={repo} value={branch} onChange={setBranch} />
+        <BranchPicker repo={repo} value={branch} onChange={chooseBranch} />
         <label htmlFor={attemptsId} className="sr-only">
           Attempts
         </label>
