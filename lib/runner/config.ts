@@ -5,6 +5,7 @@ import net from "node:net";
 import os from "node:os";
 import type { AgentLimits } from "@/lib/agent/loop";
 import type { ModelClientOptions } from "@/lib/agent/model";
+import { enginesConfigFromEnv, type EnginesConfig } from "@/lib/engines";
 import { getEnv, type Env } from "@/lib/env";
 import { getRepoInstallationToken, repoGitUrl } from "@/lib/github/app";
 import type { SandboxLimits } from "@/lib/sandbox";
@@ -24,6 +25,8 @@ export type RunnerConfig = {
   attemptTimeoutMs: number;
   branchPrefix: string;
   model: ModelClientOptions | null;
+  /** The engines an attempt can run (lib/engines) and their models. */
+  engines: EnginesConfig;
   agentLimits: AgentLimits;
   /** Which tool surface the agent gets ("auto": by model family). */
   agentTools: "auto" | "exec_command" | "shell";
@@ -101,6 +104,7 @@ export function runnerConfigFromEnv(env: Env = getEnv(), overrides: Partial<Runn
     attemptTimeoutMs: env.ATTEMPT_TIMEOUT_SECONDS * 1000,
     branchPrefix: env.PATCHBAY_BRANCH_PREFIX,
     model,
+    engines: enginesConfigFromEnv(env, model),
     agentLimits: {
       maxSteps: env.AGENT_MAX_STEPS,
       maxTokens: env.AGENT_MAX_TOKENS,
@@ -132,7 +136,7 @@ export function runnerConfigFromEnv(env: Env = getEnv(), overrides: Partial<Runn
     cache: { ttlMs: env.ENV_CACHE_TTL_HOURS * 3600_000, maxBytes: env.ENV_CACHE_MAX_MB * MiB },
     egress: {
       dnsServers: env.EGRESS_DNS_SERVERS?.split(",").map((s) => s.trim()).filter(Boolean),
-      denied: ownHosts([env.NEXTAUTH_URL, env.DATABASE_URL, env.OPENAI_BASE_URL]),
+      denied: ownHosts([env.NEXTAUTH_URL, env.DATABASE_URL, env.OPENAI_BASE_URL, env.ANTHROPIC_BASE_URL]),
     },
     ...overrides,
   };

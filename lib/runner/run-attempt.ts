@@ -8,8 +8,7 @@ import type { JobRow } from "@/db/queries/jobs";
 import { findEnvironment } from "@/db/queries/environments";
 import { findAttempt, findTask, listTurns, refreshTaskStatus, updateAttempt } from "@/db/queries/tasks";
 import type { AttemptStatus } from "@/db/schema";
-import { runAgent } from "@/lib/agent/loop";
-import { createModelClient } from "@/lib/agent/model";
+import { engineFor } from "@/lib/engines";
 import type { PatchFs, SessionExecutor, ShellExecutor } from "@/lib/agent/types";
 import { createWorkspaceFs } from "@/lib/agent/workspace-fs";
 import { AppError } from "@/lib/errors";
@@ -24,6 +23,7 @@ import type { RunnerConfig } from "./config";
 import { computeDiff } from "./diff";
 import { git, redact } from "./git";
 import { agentPolicy, closePhaseNetwork, openPhaseNetwork, type PhaseNetwork } from "./egress";
+import { closeModelGateway, engineSandboxOptions, openModelGateway, type PhaseModel } from "./model-gateway";
 import { PhaseFailure } from "./setup-phase";
 import { prepareWorkspace, returnObjects, type PreparedWorkspace } from "./prepare-workspace";
 import { replayOntoBase, SnapshotError, takeSnapshot } from "./snapshot";
@@ -191,6 +191,7 @@ export async function runAttemptJob(opts: {
   let resources: AttemptResources | null = null;
   let cpuWatch: NodeJS.Timeout | null = null;
   let agentNetwork: PhaseNetwork | null = null;
+  let agentModel: PhaseModel | null = null;
   let prepared: PreparedWorkspace | null = null;
   let finalStatus: AttemptStatus = "failed";
   // Everything the turn held on this machine goes before its final status is written: a finished attempt has no
@@ -200,6 +201,8 @@ export async function runAttemptJob(opts: {
     await sandbox?.destroy().catch(() => undefined);
     if (agentNetwork) await closePhaseNetwork(agentNetwork, events, "agent").catch(() => undefined);
     agentNetwork = null;
+    await closeModelGateway(agentModel, events).catch(() => undefined);
+    agentModel = null;
     await prepared?.release().catch((err) => logError("could not unmount an attempt's overlay", err));
     if (prepared) await returnObjects(attemptWorkspace(config.dataDir, attempt.id).hostRepo, { base: "HEAD", keep: [] }).catch(() => undefined);
     prepared = null;
@@ -211,9 +214,10 @@ export async function runAttemptJob(opts: {
 
     const available = await sandboxAvailable(config.sandbox.bwrapPath);
     if (!available.ok) throw new AttemptFailure("sandbox_unavailable", available.message);
-    if (!config.model && task.mode !== "setup") {
-      throw new AttemptFailure("model_not_configured", "No model is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for other servers).");
-    }
+    // The task's engine (the Patchbay agent, Codex CLI, Claude Code): installed and with a model, or a clear error.
+    const engine = engineFor(task.engine, { ...config.engines, openai: config.model });
+    const engineProblem = task.mode === "setup" ? null : engine.unavailable();
+    if (engineProblem) throw new AttemptFailure(engineProblem.code, engineProblem.message);
 
     const ws = attemptWorkspace(config.dataDir, attempt.id);
     if (job.turn > 0 && !(await exists(path.join(ws.hostRepo, "HEAD")))) {
@@ -282,18 +286,18 @@ export async function runAttemptJob(opts: {
       return (finalStatus = "succeeded");
     }
     const mode = task.mode;
-    const model = config.model;
-    if (!model) throw new AttemptFailure("model_not_configured", "No model is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for other servers).");
     if (signal.aborted) throw cpuFailure() ?? new AttemptFailure("cancelled", "Stopped.");
 
     // The agent gets the environment's variables but never its secrets, and the internet (through the egress
     // proxy, with the environment's policy) only if the environment allows it.
     agentNetwork = await openPhaseNetwork({ config, workspace: ws, phase: "agent", policy: agentPolicy(environment), events });
+    // An engine that runs inside the sandbox reaches its model only through the gateway (never the egress proxy).
+    agentModel = await openModelGateway({ engine, workspace: ws, maxTokens: config.agentLimits.maxTokens, events });
     sandbox = await createBwrapSandbox({
       ...sandboxBase,
       mode: mode === "code" ? "rw" : "ro",
       ...(agentNetwork.network === "proxy" ? { network: "proxy", proxySocket: agentNetwork.proxySocket } : { network: "off" }),
-      env: environment?.envVars ?? {},
+      ...engineSandboxOptions(agentModel, { extraReadOnlyBinds: sandboxBase.extraReadOnlyBinds, env: environment?.envVars ?? {} }),
     });
     const box = sandbox;
     // Every command of the agent: the limits' notes appended when one was hit (for the person and the model).
@@ -327,8 +331,7 @@ export async function runAttemptJob(opts: {
 
     await setStatus("running");
     const turn = await priorTurns(handle, task.id, attempt.id, job.turn);
-    const result = await runAgent({
-      model: createModelClient(model),
+    const result = await engine.run({
       mode,
       prompt: turn.prompt ?? task.prompt,
       priorTurns: turn.prior,
@@ -343,11 +346,19 @@ export async function runAttemptJob(opts: {
       promptCacheKey: attempt.id,
       toolSurface: config.agentTools,
       firstChunk: turn.firstChunk,
+      sandbox: box,
+      note: (text) => events.append("log", { chunkId: `engine-${job.turn}`, stream: "system", text }),
+      session: attempt.engineSession,
+      gateway: agentModel.gateway,
+      stateFile: agentModel.stateFile,
     });
+    if (result.session !== attempt.engineSession) await updateAttempt(db, attempt.id, { engineSession: result.session });
     await events.flush();
     await box.destroy();
     await closePhaseNetwork(agentNetwork, events, "agent");
     agentNetwork = null;
+    await closeModelGateway(agentModel, events);
+    agentModel = null;
     const usage = {
       inputTokens: attempt.inputTokens + result.usage.inputTokens,
       outputTokens: attempt.outputTokens + result.usage.outputTokens,
