@@ -13,5 +13,9 @@ export function appEnvFor(github: FakeGitHub, modelUrl: string): Record<string, 
     OPENAI_BASE_URL: modelUrl,
     OPENAI_API_KEY: "sk-fake-model-not-a-real-key",
     OPENAI_MODEL: "fake-codex",
+    // Claude Code's Messages API: the same fake (aimock speaks it), on its host (Claude Code adds /v1 itself).
+    ANTHROPIC_BASE_URL: modelUrl.replace(/\/v1\/?$/, ""),
+    ANTHROPIC_API_KEY: "sk-ant-fake-model-not-a-real-key",
+    ANTHROPIC_MODEL: "fake-claude",
   };
 }

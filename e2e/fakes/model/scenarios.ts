@@ -80,13 +80,19 @@ const COMPACTION_MARKER = "CONTEXT CHECKPOINT COMPACTION";
 const PROGRESS = /\[fake-progress scenario=(\S+) step=(\d+)\]/;
 
 /**
+ * Context an engine CLI sends as a user message of its own before the prompt (Codex CLI: the AGENTS.md files and an
+ * environment description; Claude Code: system reminders), never the person's words.
+ */
+const HARNESS_CONTEXT = /^\s*(# AGENTS\.md instructions|<environment_context>|<user_instructions>|<system-reminder>[\s\S]*<\/system-reminder>\s*$)/;
+
+/**
  * A user message that belongs to the user: not an image the agent attached (view_image), not a compaction request,
- * not a summary that replaced the history.
+ * not a summary that replaced the history, not context an engine CLI added.
  */
 function isUserTurn(m: ChatLikeMessage): boolean {
   if (m.role !== "user") return false;
   const text = textOf(m.content);
-  return text.trim() !== "" && !text.startsWith(COMPACTION_MARKER) && !PROGRESS.test(text);
+  return text.trim() !== "" && !text.startsWith(COMPACTION_MARKER) && !PROGRESS.test(text) && !HARNESS_CONTEXT.test(text);
 }
 
 export function selectScenario(scenarios: Scenario[], messages: ChatLikeMessage[]): Selection {

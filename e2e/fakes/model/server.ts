@@ -71,7 +71,7 @@ function startRecordingProxy(target: string, listen: { port: number; host: strin
     req.on("end", () => {
       const body = Buffer.concat(chunks);
       const reqPath = req.url ?? "/";
-      if (req.method === "POST" && /\/(responses|chat\/completions)$/.test(reqPath.split("?")[0])) {
+      if (req.method === "POST" && /\/(responses|chat\/completions|messages)$/.test(reqPath.split("?")[0])) {
         try {
           received.push({ path: reqPath, body: JSON.parse(body.toString("utf8")) as Record<string, unknown> });
           if (received.length > MAX_RECORDED) received.splice(0, received.length - MAX_RECORDED);
