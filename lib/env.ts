@@ -59,6 +59,7 @@ const schema = z.object({
   COMMAND_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(600),
   ATTEMPT_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(24 * 3600).default(1800),
   WORKSPACE_TTL_HOURS: z.coerce.number().min(1).default(72),
+  MIRROR_FRESH_SECONDS: z.coerce.number().min(0).max(3600).default(5),
   SANDBOX_BWRAP_PATH: z.string().default("bwrap"),
   SANDBOX_MEMORY_MB: z.coerce.number().int().min(64).default(4096),
   SANDBOX_DISK_MB: z.coerce.number().int().min(64).default(4096),

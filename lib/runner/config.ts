@@ -20,6 +20,8 @@ export type RunnerConfig = {
   heartbeatMs: number;
   pollMs: number;
   sweepMs: number;
+  /** A mirror fetched less than this long ago is not fetched again for a new task (tasks submitted together). */
+  mirrorFreshMs: number;
   /** Finished attempts' workspaces older than this are removed. */
   workspaceTtlMs: number;
   attemptTimeoutMs: number;
@@ -101,6 +103,7 @@ export function runnerConfigFromEnv(env: Env = getEnv(), overrides: Partial<Runn
     pollMs: 2_000,
     sweepMs: 10_000,
     workspaceTtlMs: env.WORKSPACE_TTL_HOURS * 3600_000,
+    mirrorFreshMs: env.MIRROR_FRESH_SECONDS * 1000,
     attemptTimeoutMs: env.ATTEMPT_TIMEOUT_SECONDS * 1000,
     branchPrefix: env.PATCHBAY_BRANCH_PREFIX,
     model,

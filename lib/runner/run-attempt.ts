@@ -245,18 +245,29 @@ export async function runAttemptJob(opts: {
 
     // Workspace: a fresh checkout of the base commit in the turn's own volume; a follow-up also gets the previous
     // turn's snapshot back (after setup, so that setup always starts from the base commit).
-    const token = await config.github.tokenFor(task.repoFullName);
     const mirror = await syncMirror({
       dataDir: config.dataDir,
       repoFullName: task.repoFullName,
       remoteUrl: config.github.remoteUrl(task.repoFullName),
-      token,
+      token: () => config.github.tokenFor(task.repoFullName),
+      // A follow-up continues on its base commit, already in the mirror: no fetch needed at all.
+      freshMs: job.turn > 0 && attempt.baseCommit ? Number.POSITIVE_INFINITY : config.mirrorFreshMs,
     });
     // Every sandbox of the turn sees the repository's mirror read-only: a checkout's git dir borrows its objects.
     const sandboxBase = { ...turnBase, extraReadOnlyBinds: [...(turnBase.extraReadOnlyBinds ?? []), { hostPath: mirror, sandboxPath: SANDBOX_MIRROR }] };
     let baseCommit = attempt.baseCommit;
     if (job.turn === 0 || !baseCommit) {
       baseCommit = await resolveCommit(mirror, task.baseBranch);
+      if (!baseCommit) {
+        // Maybe the branch is newer than the mirror's last fetch: fetch now and look again.
+        await syncMirror({
+          dataDir: config.dataDir,
+          repoFullName: task.repoFullName,
+          remoteUrl: config.github.remoteUrl(task.repoFullName),
+          token: () => config.github.tokenFor(task.repoFullName),
+        });
+        baseCommit = await resolveCommit(mirror, task.baseBranch);
+      }
       if (!baseCommit) throw new AttemptFailure("branch_not_found", `The branch ${task.baseBranch} does not exist in ${task.repoFullName}.`);
     }
     await ensureHostRepo({ mirror, workspace: ws });

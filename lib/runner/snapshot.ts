@@ -37,10 +37,14 @@ export class SnapshotError extends Error {
 export const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
 const STEP_TIMEOUT_MS = 5 * 60_000;
 
+const REPORT_START = "@@patchbay-snapshot-report@@";
+const REPORT_END = "@@patchbay-snapshot-report-end@@";
+
 /**
- * Stages the checkout, prints `<commit>\n`, then the nested repositories (NUL-separated), a `\0--\0` line, then
- * those of them that are git-ignored anyway. $1 = the base commit. The git dir's index is copied for its stat
- * cache, so only changed files are hashed.
+ * One sandboxed step: stages the checkout (the git dir's index copied for its stat cache, so only changed files
+ * are hashed), reports on stderr `<commit>\n`, the nested repositories (NUL-separated), `\0--\0` and those of
+ * them that are git-ignored anyway, then writes the pack of the new objects to stdout. $1 = the base commit,
+ * $2 = the prepared commit (optional).
  */
 const STAGE_SCRIPT = `set -eu
 S=/tmp/patchbay-snapshot
@@ -62,17 +66,19 @@ tree=$(git write-tree)
 commit=$(echo "Patchbay snapshot" | git commit-tree "$tree" -p "$1")
 # Building a cache entry: keep the index for the attempts that will start from it.
 if [ -d /prepared-out ]; then cp "$S.index" /prepared-out/index; fi
-printf '%s\\n' "$commit"
-cat "$S.nested"
-printf '\\0--\\0'
-git check-ignore -z --stdin < "$S.nested" || true
+# The report goes to stderr between markers (stdout carries the pack).
+{
+  printf '\\n${REPORT_START}\\n%s\\n' "$commit"
+  cat "$S.nested"
+  printf '\\0--\\0'
+  git check-ignore -z --stdin < "$S.nested" || true
+  printf '\\n${REPORT_END}\\n'
+} >&2
+# The new objects (thin: the host has the base, and the prepared commit $2 when given).
+{ printf '%s\\n^%s\\n' "$commit" "$1"; if [ -n "\${2:-}" ]; then printf '^%s\\n' "$2"; fi; } | git pack-objects --revs --stdout --thin --delta-base-offset -q
 `;
 
-/** Packs the snapshot's new objects (thin: the host has the base, and the prepared commit $3 when given). */
-const PACK_SCRIPT = `set -eu
-export GIT_DIR=/tmp/patchbay-snapshot.git
-{ printf '%s\\n^%s\\n' "$1" "$2"; if [ -n "\${3:-}" ]; then printf '^%s\\n' "$3"; fi; } | git pack-objects --revs --stdout --thin --delta-base-offset -q
-`;
+
 
 function stepFailed(what: string, result: { exitCode: number | null; timedOut: boolean; stderr: string; oomKilled?: boolean }): SnapshotError {
   if (result.timedOut) return new SnapshotError("snapshot_timed_out", `Saving the changes took longer than ${STEP_TIMEOUT_MS / 60_000} minutes (${what}).`);
@@ -90,6 +96,15 @@ function fsckReasons(err: unknown): string {
   const reasons = new Set<string>();
   for (const m of err.stderr.matchAll(/^error: object [0-9a-f]+: (\w+): ([^:\n]+)/gm)) reasons.add(`${m[1]}: ${m[2].trim()}`);
   return reasons.size ? ` (${[...reasons].slice(0, 3).join("; ")})` : "";
+}
+
+/** The report between the markers: the first start marker followed by a commit id (names the agent chose come later). */
+function reportOf(stderr: string): string {
+  const start = new RegExp(`\\n${REPORT_START}\\n(?=[0-9a-f]{40}\\n)`).exec(stderr);
+  if (!start) return "";
+  const from = start.index + start[0].length;
+  const end = stderr.lastIndexOf(`\n${REPORT_END}\n`);
+  return stderr.slice(from, end > from ? end : undefined);
 }
 
 function parseStage(stdout: string): { commit: string; leftOut: string[] } {
@@ -143,14 +158,6 @@ async function snapshotIn(
   opts: { hostRepo: string; ref?: string; baseCommit: string; preparedCommit?: string; signal?: AbortSignal },
 ): Promise<Snapshot> {
   const { hostRepo, baseCommit } = opts;
-  const stage = await sandbox.exec({
-    argv: ["/bin/sh", "-c", STAGE_SCRIPT, "snapshot", baseCommit],
-    timeoutMs: STEP_TIMEOUT_MS,
-    signal: opts.signal,
-  });
-  if (stage.exitCode !== 0) throw stepFailed("staging", stage);
-  const { commit, leftOut } = parseStage(stage.stdout);
-
   const pack = new PassThrough();
   // Settles to its error (not a rejection) so that a failure while the pack still streams is not unhandled.
   const imported = git(["index-pack", "--stdin", "--fix-thin", "--strict"], {
@@ -162,7 +169,7 @@ async function snapshotIn(
     (err: unknown) => err,
   );
   const sent = await sandbox.exec({
-    argv: ["/bin/sh", "-c", PACK_SCRIPT, "pack", commit, baseCommit, ...(opts.preparedCommit ? [opts.preparedCommit] : [])],
+    argv: ["/bin/sh", "-c", STAGE_SCRIPT, "snapshot", baseCommit, ...(opts.preparedCommit ? [opts.preparedCommit] : [])],
     timeoutMs: STEP_TIMEOUT_MS,
     signal: opts.signal,
     stdoutSink: pack,
@@ -170,22 +177,21 @@ async function snapshotIn(
   });
   if (!pack.writableEnded) pack.end();
   const err = await imported;
-  if (err) {
-    if (sent.stdoutOverflow) {
-      throw new SnapshotError("changes_too_large", `The changes are too large to keep (over ${MAX_SNAPSHOT_BYTES / 1024 / 1024} MiB packed). Remove generated or binary files, or add them to .gitignore.`);
-    }
-    if (sent.exitCode !== 0) throw stepFailed("packing", sent);
-    throw new SnapshotError("snapshot_refused", `Patchbay refused the changes: git's object check failed${fsckReasons(err)}.`);
+  if (sent.stdoutOverflow) {
+    throw new SnapshotError("changes_too_large", `The changes are too large to keep (over ${MAX_SNAPSHOT_BYTES / 1024 / 1024} MiB packed). Remove generated or binary files, or add them to .gitignore.`);
   }
-  if (sent.exitCode !== 0) throw stepFailed("packing", sent);
+  if (sent.exitCode !== 0) throw stepFailed("staging", sent);
+  if (err) throw new SnapshotError("snapshot_refused", `Patchbay refused the changes: git's object check failed${fsckReasons(err)}.`);
+  const { commit, leftOut } = parseStage(reportOf(sent.stderr));
 
   // From here on only the host repository is read: objects index-pack verified, config Patchbay wrote.
   const g = { gitDir: hostRepo };
   let tree: string;
   try {
-    const parents = (await git(["rev-list", "--parents", "-n", "1", `${commit}^{commit}`], g)).trim().split(" ").slice(1);
-    if (parents.length !== 1 || parents[0] !== baseCommit) throw new Error("unexpected parents");
-    tree = (await git(["rev-parse", "--verify", "-q", `${commit}^{tree}`], g)).trim();
+    // The tree, then every parent: exactly one, the base.
+    const [treeId, ...parents] = (await git(["rev-parse", `${commit}^{tree}`, `${commit}^@`], g)).trim().split("\n");
+    if (parents.length !== 1 || parents[0] !== baseCommit || !/^[0-9a-f]{40}$/.test(treeId)) throw new Error("unexpected parents");
+    tree = treeId;
   } catch {
     throw new SnapshotError("snapshot_refused", "Patchbay refused the changes: the saved commit is not what it made.");
   }

@@ -29,8 +29,13 @@ export async function warm(handle: DbHandle, config: RunnerConfig, payload: stri
   const key = `${repoFullName}\0${branch}`;
   if (Date.now() - (lastWarm.get(key) ?? 0) < WARM_EVERY_MS) return null;
   lastWarm.set(key, Date.now());
-  const token = await config.github.tokenFor(repoFullName);
-  const mirror = await syncMirror({ dataDir: config.dataDir, repoFullName, remoteUrl: config.github.remoteUrl(repoFullName), token });
+  const mirror = await syncMirror({
+    dataDir: config.dataDir,
+    repoFullName,
+    remoteUrl: config.github.remoteUrl(repoFullName),
+    token: () => config.github.tokenFor(repoFullName),
+    freshMs: config.mirrorFreshMs,
+  });
   const commit = await resolveCommit(mirror, branch);
   if (!commit) return null;
   const environment = await findEnvironment(handle.db, userId, repoFullName);

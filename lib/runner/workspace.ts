@@ -56,7 +56,21 @@ function authConfig(token: string): Record<string, string> {
 }
 
 /** Creates the mirror on first use, then fetches every branch into it. The token travels in the environment. */
-export async function syncMirror(opts: { dataDir: string; repoFullName: string; remoteUrl: string; token: string }): Promise<string> {
+/** When this process last fetched each mirror. */
+const fetchedAt = new Map<string, number>();
+
+/**
+ * Creates the mirror on first use, then fetches every branch into it — unless this process fetched it less than
+ * `freshMs` ago: sixty tasks submitted at once on one repository share one fetch instead of queueing sixty. The
+ * token (asked for only when a fetch happens) travels in the environment.
+ */
+export async function syncMirror(opts: {
+  dataDir: string;
+  repoFullName: string;
+  remoteUrl: string;
+  token: string | (() => Promise<string>);
+  freshMs?: number;
+}): Promise<string> {
   const dir = mirrorPath(opts.dataDir, opts.repoFullName);
   return withLock(dir, async () => {
     const exists = await fs
@@ -66,12 +80,17 @@ export async function syncMirror(opts: { dataDir: string; repoFullName: string; 
     if (!exists) {
       await fs.mkdir(dir, { recursive: true });
       await git(["init", "--bare", "-q", dir]);
+    } else if (Date.now() - (fetchedAt.get(dir) ?? 0) < (opts.freshMs ?? 0)) {
+      return dir;
     }
+    const token = typeof opts.token === "string" ? opts.token : await opts.token();
+    const started = Date.now();
     await git(["fetch", "--prune", "--no-tags", "-q", opts.remoteUrl, "+refs/heads/*:refs/heads/*"], {
       gitDir: dir,
-      config: authConfig(opts.token),
+      config: authConfig(token),
       timeoutMs: 10 * 60_000,
     });
+    fetchedAt.set(dir, started);
     return dir;
   });
 }

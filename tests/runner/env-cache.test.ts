@@ -36,7 +36,7 @@ describe.skipIf(!isRoot)("cached environments (volumes and overlays need root)",
     stack = await startTestStack();
     db = await openTestDb("pglite");
     setProcessDb(db);
-    runner = await startRunner(db, runnerConfigFromEnv(getEnv(), { dataDir: stack.dataDir, pollMs: 100, concurrency: 3, perUserLimit: 3 }));
+    runner = await startRunner(db, runnerConfigFromEnv(getEnv(), { dataDir: stack.dataDir, pollMs: 100, concurrency: 3, perUserLimit: 3, mirrorFreshMs: 0 }));
     const [user] = await db.db.insert(users).values({ name: "A", githubLogin: "alice", githubId: 1001 }).returning();
     userId = user.id;
     const env = await upsertEnvironment(

@@ -37,6 +37,7 @@ describe.each(dbKinds)("runner on %s", (kind) => {
       perUserLimit: 4,
       pollMs: 200,
       heartbeatMs: 200,
+      mirrorFreshMs: 0, // these tests push to the fake GitHub and expect the next task to see it
       model: {
         baseURL: stack.model.url,
         apiKey: "sk-test",
