@@ -1,5 +1,6 @@
 import "server-only";
 import { and, asc, eq, sql } from "drizzle-orm";
+import type { EngineName } from "../../lib/engines/names";
 import type { Db } from "../client";
 import { attempts, jobs, taskEvents, tasks, turns, type AttemptStatus, type DiffStats, type TaskMode, type TaskStatus } from "../schema";
 
@@ -16,6 +17,8 @@ export type NewTaskInput = {
   title: string;
   prompt: string;
   attemptsCount: number;
+  /** The engine that works the task (default: the column's, the Patchbay agent). */
+  engine?: EngineName;
 };
 
 /** Inserts the task, its first turn, one attempt per Best-of-N slot and one queued job per attempt, atomically. */
