@@ -35,6 +35,8 @@ function run(cmd: string, args: string[], opts: { cwd: string; home: string; inp
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A command that does not read its input may exit before the write lands: not an error.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(opts.input ?? "");
   });
 }
@@ -109,7 +111,9 @@ test("a token made in Settings drives the CLI: exec → logs --follow → diff �
 
     // The task is on the board like any other, and the token's "last used" moved.
     await page.goto("/");
-    await expect(page.getByTestId("task-row").filter({ hasText: "Make greet trim the name (from the CLI)" })).toContainText("+1 −1");
+    const taskRow = page.locator(`[data-testid="task-row"][data-task-id^="${short}"]`);
+    await expect(taskRow).toContainText("Make greet trim the name (from the CLI)");
+    await expect(taskRow).toContainText("+1 −1");
     await page.getByRole("link", { name: "API tokens" }).click();
     await expect(row.getByTestId("token-last-used")).toHaveText("Last used just now");
 

@@ -48,6 +48,8 @@ function cli(args: string[], opts: { cwd?: string; input?: string; env?: Record<
       clearTimeout(timer);
       resolve({ code, stdout, stderr: code === null ? `${stderr}\n[killed after a timeout]` : stderr });
     });
+    // A command that does not read its input may exit before the write lands: not an error.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(opts.input ?? "");
   });
 }
