@@ -8,6 +8,7 @@ export type JobRow = typeof jobs.$inferSelect;
 /**
  * Claims the oldest queued job whose owner is under the per-user limit. Claims take one transaction-scoped
  * advisory lock so that two runners never both see room under a user's limit; claiming is rare next to the work.
+ * A job whose lease lapsed (its runner died) no longer counts against the limit, even before the sweeper ends it.
  */
 export async function claimJob(
   db: Db,
@@ -18,7 +19,8 @@ export async function claimJob(
     const picked = await tx.execute<{ id: string }>(sql`
       select j.id from ${jobs} j
       where j.status = 'queued'
-        and (select count(*) from ${jobs} a where a.owner_id = j.owner_id and a.status = 'active') < ${opts.perUserLimit}
+        and (select count(*) from ${jobs} a
+             where a.owner_id = j.owner_id and a.status = 'active' and a.lease_until > now()) < ${opts.perUserLimit}
       order by j.created_at, j.id
       limit 1
       for update skip locked`);

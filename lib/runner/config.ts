@@ -101,7 +101,8 @@ export function runnerConfigFromEnv(env: Env = getEnv(), overrides: Partial<Runn
     leaseMs: env.RUNNER_LEASE_SECONDS * 1000,
     heartbeatMs: 1_000,
     pollMs: 2_000,
-    sweepMs: 10_000,
+    // The sweeper is one indexed UPDATE: running it every second ends a dead runner's attempts within lease + 1 s.
+    sweepMs: 1_000,
     workspaceTtlMs: env.WORKSPACE_TTL_HOURS * 3600_000,
     mirrorFreshMs: env.MIRROR_FRESH_SECONDS * 1000,
     attemptTimeoutMs: env.ATTEMPT_TIMEOUT_SECONDS * 1000,

@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claimJob } from "@/db/queries/jobs";
 import { findAttempt, insertTaskWithJobs } from "@/db/queries/tasks";
 import { jobs, users } from "@/db/schema";
 import { getEnv } from "@/lib/env";
@@ -43,5 +44,27 @@ describe("per-user concurrency across runners", () => {
     const spans = aliceJobs.map((j) => [j.startedAt!.getTime(), j.finishedAt!.getTime()] as const).sort((x, y) => x[0] - y[0]);
     for (let i = 1; i < spans.length; i++) expect(spans[i][0]).toBeGreaterThanOrEqual(spans[i - 1][1]);
     expect(aliceJobs).toHaveLength(3);
+  });
+});
+
+describe("a dead runner's jobs and the per-user limit", () => {
+  it("stop counting as soon as their lease lapses, before any sweep", async () => {
+    const db = await openTestDb("pglite");
+    try {
+      const [carol] = await db.db.insert(users).values({ name: "Carol" }).returning();
+      const base = { repoFullName: "acme/widgets", baseBranch: "main", mode: "code" as const, title: "t", prompt: "p", ownerId: carol.id };
+      const dead = await insertTaskWithJobs(db.db, { ...base, attemptsCount: 1 });
+      const next = await insertTaskWithJobs(db.db, { ...base, attemptsCount: 1 });
+      const claimed = await claimJob(db.db, { runnerId: "dead-runner", leaseMs: 60_000, perUserLimit: 1 });
+      expect(claimed?.attemptId).toBe(dead.attempts[0].id);
+      // The user is at their limit while the dead runner's lease holds…
+      expect(await claimJob(db.db, { runnerId: "live-runner", leaseMs: 60_000, perUserLimit: 1 })).toBeNull();
+      // …and has room again the moment it lapses.
+      await db.db.update(jobs).set({ leaseUntil: new Date(Date.now() - 1000) }).where(eq(jobs.id, claimed!.id));
+      const again = await claimJob(db.db, { runnerId: "live-runner", leaseMs: 60_000, perUserLimit: 1 });
+      expect(again?.attemptId).toBe(next.attempts[0].id);
+    } finally {
+      await db.cleanup();
+    }
   });
 });
