@@ -35,6 +35,7 @@ function describeTool(name: string, input: Json): string {
 
 type PendingCommand = { kind: "command"; commandId: string; chunkId: string; argv: string[]; started: number };
 type PendingEdit = { kind: "edit"; tool: string; path: string };
+type PendingPlan = { kind: "plan"; plan: PlanItem[] };
 
 export class ClaudeEventMapper {
   session: string | null = null;
@@ -44,7 +45,7 @@ export class ClaudeEventMapper {
   readonly commands: CommandRecord[] = [];
   gotResult = false;
   private chunkNo: number;
-  private pending = new Map<string, PendingCommand | PendingEdit>();
+  private pending = new Map<string, PendingCommand | PendingEdit | PendingPlan>();
   private lastText = "";
 
   constructor(
@@ -124,11 +125,12 @@ export class ClaudeEventMapper {
       return;
     }
     if (name === "TodoWrite" && Array.isArray(input.todos)) {
+      // Shown once Claude Code accepted it (some releases turn the tool off and answer with an error).
       const plan: PlanItem[] = input.todos
         .map(obj)
         .filter((t): t is Json => t !== null)
         .map((t) => ({ step: str(t.content), status: t.status === "completed" || t.status === "in_progress" ? t.status : "pending" }));
-      await this.sinks.emit({ type: "plan", plan });
+      this.pending.set(id, { kind: "plan", plan });
       return;
     }
     await this.sinks.note(`${describeTool(name, input)}\n`);
@@ -145,22 +147,21 @@ export class ClaudeEventMapper {
       const isError = b.is_error === true;
       const detail = obj(toolUseResult);
       if (p.kind === "command") {
-        const stdout = detail ? str(detail.stdout) : "";
+        // A command that succeeded reports stdout and stderr apart; one that failed, only "Exit code N" and its output.
+        const content = resultText(b.content);
+        const code = /^Exit code (\d+)\n?/.exec(content);
+        const stdout = detail ? str(detail.stdout) : code ? content.slice(code[0].length) : content;
         const stderr = detail ? str(detail.stderr) : "";
-        const text = detail ? "" : resultText(b.content);
-        const out = stdout || text;
-        if (out) await this.sinks.emit({ type: "output", commandId: p.commandId, chunkId: p.chunkId, stream: "stdout", text: out.endsWith("\n") ? out : `${out}\n` });
-        if (stderr) await this.sinks.emit({ type: "output", commandId: p.commandId, chunkId: p.chunkId, stream: "stderr", text: stderr.endsWith("\n") ? stderr : `${stderr}\n` });
-        if (!out && !stderr && isError) {
-          const t = resultText(b.content);
-          if (t) await this.sinks.emit({ type: "output", commandId: p.commandId, chunkId: p.chunkId, stream: "stderr", text: `${t}\n` });
-        }
+        const line = (t: string) => (t.endsWith("\n") ? t : `${t}\n`);
+        if (stdout) await this.sinks.emit({ type: "output", commandId: p.commandId, chunkId: p.chunkId, stream: "stdout", text: line(stdout) });
+        if (stderr) await this.sinks.emit({ type: "output", commandId: p.commandId, chunkId: p.chunkId, stream: "stderr", text: line(stderr) });
         const interrupted = detail?.interrupted === true;
-        const code = /Exit code (\d+)/.exec(resultText(b.content));
         const exitCode = interrupted ? null : isError ? (code ? Number(code[1]) : 1) : 0;
         const durationMs = this.now() - p.started;
         await this.sinks.emit({ type: "command_end", commandId: p.commandId, chunkId: p.chunkId, exitCode, durationMs, timedOut: false, truncated: false });
         this.commands.push({ argv: p.argv, exitCode, durationMs, chunkId: p.chunkId });
+      } else if (p.kind === "plan") {
+        if (!isError) await this.sinks.emit({ type: "plan", plan: p.plan });
       } else {
         if (!p.path) continue;
         const kind: PatchChange["kind"] = p.tool === "Write" && detail?.type === "create" ? "add" : "update";
