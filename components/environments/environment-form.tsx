@@ -14,6 +14,7 @@ import { fieldClass } from "./field";
 import { FormSection } from "./form-section";
 import { InternetSection, type InternetDraft } from "./internet-section";
 import { SecretsEditor } from "./secrets-editor";
+import { SetupTest } from "./setup-test";
 
 export function EnvironmentForm({ repoFullName }: { repoFullName: string }) {
   const url = `/api/environments/${repoFullName}`;
@@ -66,10 +67,14 @@ function Form({ url, initial }: { url: string; initial: EnvironmentView }) {
   const domains = parseDomainLines(draft.domainsText);
   const dirty = JSON.stringify(draft) !== JSON.stringify(baseline) || removed.length > 0 || Object.keys(newSecrets).length > 0;
 
-  async function save() {
+  /** True when the server kept the draft; otherwise the bar below says why. */
+  async function save(): Promise<boolean> {
     setSaved(false);
     const { vars, errors } = parseEnvLines(draft.varsText);
-    if (errors.length) return setError({ code: "bad_vars", message: `Environment variables: ${errors.join("; ")}` });
+    if (errors.length) {
+      setError({ code: "bad_vars", message: `Environment variables: ${errors.join("; ")}` });
+      return false;
+    }
     if (domains.errors.length) {
       setDomainsTouched(true);
       setError({ code: "bad_domains", message: `Allowed domains — ${domains.errors.map(describeDomainError).join("; ")}. Nothing was saved.` });
@@ -78,10 +83,11 @@ function Form({ url, initial }: { url: string; initial: EnvironmentView }) {
         domainsRef.current?.focus({ preventScroll: true });
         domainsRef.current?.scrollIntoView({ block: "center" });
       });
-      return;
+      return false;
     }
     if (!Number.isInteger(draft.timeout) || draft.timeout < 10 || draft.timeout > 3600) {
-      return setError({ code: "bad_timeout", message: "The setup time limit is a whole number of seconds from 10 to 3600." });
+      setError({ code: "bad_timeout", message: "The setup time limit is a whole number of seconds from 10 to 3600." });
+      return false;
     }
     setSaving(true);
     setError(null);
@@ -111,8 +117,10 @@ function Form({ url, initial }: { url: string; initial: EnvironmentView }) {
       setRemoved([]);
       setDomainsTouched(false);
       setSaved(true);
+      return true;
     } catch (err) {
       setError(asClientError(err));
+      return false;
     } finally {
       setSaving(false);
     }
@@ -161,6 +169,7 @@ function Form({ url, initial }: { url: string; initial: EnvironmentView }) {
             />
             seconds
           </label>
+          <SetupTest url={url} savedScript={baseline.setupScript} draftScript={draft.setupScript} dirty={dirty} onSave={save} />
         </div>
         <div>
           <label htmlFor={`${ids}-maint`} className="text-sm font-medium">

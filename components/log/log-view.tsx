@@ -27,6 +27,10 @@ export type LogViewProps = {
   /** The attempt is still running: unfinished commands show a spinner, the tail is followed. */
   live: boolean;
   className?: string;
+  /** The log's accessible name ("Work log" for a task's attempt). */
+  label?: string;
+  /** What an empty live log says while it waits for its first event. */
+  waitingText?: string;
 };
 
 const LINE_HEIGHT = 20;
@@ -34,7 +38,7 @@ const MAX_LINE_CHARS = 20_000;
 const BOTTOM_SLACK = 48;
 
 /** The terminal session of one attempt: commands, their output, plans, patches and errors, virtualized. */
-export function LogView({ events, focus, live, className = "" }: LogViewProps) {
+export function LogView({ events, focus, live, className = "", label = "Work log", waitingText = "Waiting for the agent…" }: LogViewProps) {
   const attemptId = events[0]?.attemptId ?? null;
   // A new model per attempt; within an attempt, each render applies only the events it has not seen.
   const model = useMemo(() => new LogModel(attemptId), [attemptId]);
@@ -189,7 +193,7 @@ export function LogView({ events, focus, live, className = "" }: LogViewProps) {
         ref={scrollRef}
         role="log"
         aria-live="off"
-        aria-label="Work log"
+        aria-label={label}
         tabIndex={0}
         onScroll={onScroll}
         onWheel={markInput}
@@ -202,7 +206,7 @@ export function LogView({ events, focus, live, className = "" }: LogViewProps) {
           <div className="flex h-full items-center justify-center gap-2 p-6 font-sans text-sm text-muted">
             {live ? (
               <>
-                <Spinner label="Waiting" /> Waiting for the agent…
+                <Spinner label="Waiting" /> {waitingText}
               </>
             ) : (
               "No log output."
