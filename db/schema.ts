@@ -6,6 +6,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -197,6 +198,12 @@ export const attempts = pgTable(
     errorMessage: text("error_message"),
     inputTokens: integer("input_tokens").notNull().default(0),
     outputTokens: integer("output_tokens").notNull().default(0),
+    /** Of the input tokens, those the provider served from its prompt cache (billed lower). */
+    cachedInputTokens: integer("cached_input_tokens").notNull().default(0),
+    /** Of the output tokens, the reasoning ones. */
+    reasoningTokens: integer("reasoning_tokens").notNull().default(0),
+    /** What the model calls cost, in US dollars, from the configured prices (null when the model has none). */
+    costUsd: doublePrecision("cost_usd"),
     cancelRequested: boolean("cancel_requested").notNull().default(false),
     workspacePath: text("workspace_path"),
     queuedAt: timestamp("queued_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),

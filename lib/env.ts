@@ -37,6 +37,17 @@ const schema = z.object({
   OPENAI_REASONING_EFFORT: z.enum(["low", "medium", "high"]).optional(),
   OPENAI_REASONING_SUMMARY: z.enum(["auto", "concise", "detailed", "none"]).default("auto"),
   OPENAI_TOOL_SURFACE: z.enum(["auto", "exec_command", "shell"]).default("auto"),
+  MODEL_PRICES: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return z.record(z.string(), z.object({ input: z.number().min(0), cachedInput: z.number().min(0), output: z.number().min(0) })).parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'MODEL_PRICES is JSON: {"model": {"input": 1.25, "cachedInput": 0.125, "output": 10}} (USD per 1M tokens)' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   OPENAI_CONTEXT_WINDOW: z.coerce.number().int().min(4096).optional(),
 
   /** Claude Code (an engine): the Anthropic Messages API, reached by the engine only through the model gateway. */

@@ -120,6 +120,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<AgentResult> {
   const addUsage = (u: Usage) => {
     usage.inputTokens += u.inputTokens;
     usage.outputTokens += u.outputTokens;
+    if (u.cachedInputTokens) usage.cachedInputTokens = (usage.cachedInputTokens ?? 0) + u.cachedInputTokens;
+    if (u.reasoningTokens) usage.reasoningTokens = (usage.reasoningTokens ?? 0) + u.reasoningTokens;
   };
   const commands: CommandRecord[] = [];
   let chunkNo = (opts.firstChunk ?? 1) - 1;
@@ -231,7 +233,13 @@ export async function runAgent(opts: RunAgentOptions): Promise<AgentResult> {
       }
       const result = await callModel();
       addUsage(result.usage);
-      events.event({ type: "usage", inputTokens: usage.inputTokens, outputTokens: usage.outputTokens });
+      events.event({
+        type: "usage",
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        cachedInputTokens: usage.cachedInputTokens ?? 0,
+        reasoningTokens: usage.reasoningTokens ?? 0,
+      });
       await events.flush();
 
       if (result.done) {

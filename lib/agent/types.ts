@@ -68,7 +68,11 @@ export type PatchChange = { path: string; kind: "add" | "update" | "delete" | "m
 export type PatchFailure = { path: string; message: string };
 export type PatchResult = { changed: PatchChange[]; failures: PatchFailure[] };
 
-export type Usage = { inputTokens: number; outputTokens: number };
+/**
+ * Tokens of model calls. `inputTokens` includes the cached ones; `outputTokens` includes the reasoning ones (as the
+ * providers count them), so prices apply to (input − cached), cached, and output.
+ */
+export type Usage = { inputTokens: number; outputTokens: number; cachedInputTokens?: number; reasoningTokens?: number };
 
 export type AgentEvent =
   | { type: "message_delta"; text: string }
@@ -87,7 +91,7 @@ export type AgentEvent =
     }
   | { type: "plan"; explanation?: string; plan: PlanItem[] }
   | { type: "patch"; changed: PatchChange[]; failures: PatchFailure[] }
-  | { type: "usage"; inputTokens: number; outputTokens: number }
+  | { type: "usage"; inputTokens: number; outputTokens: number; cachedInputTokens?: number; reasoningTokens?: number }
   | { type: "error"; code: string; message: string };
 
 /**

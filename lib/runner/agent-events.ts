@@ -28,7 +28,11 @@ export function recordAgentEvent(events: AttemptEventWriter, e: AgentEvent): Pro
     case "patch":
       return events.append("patch", { changed: e.changed, failures: e.failures });
     case "usage":
-      return events.append("usage", { inputTokens: e.inputTokens, outputTokens: e.outputTokens }, { coalesce: true });
+      return events.append(
+        "usage",
+        { inputTokens: e.inputTokens, outputTokens: e.outputTokens, cachedInputTokens: e.cachedInputTokens ?? 0, reasoningTokens: e.reasoningTokens ?? 0 },
+        { coalesce: true },
+      );
     case "error":
       return events.append("error", { code: e.code, message: e.message });
   }

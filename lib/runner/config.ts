@@ -4,6 +4,7 @@ import dns from "node:dns";
 import net from "node:net";
 import os from "node:os";
 import type { AgentLimits } from "@/lib/agent/loop";
+import { DEFAULT_PRICES, type ModelPrice } from "@/lib/agent/pricing";
 import type { ModelClientOptions } from "@/lib/agent/model";
 import { enginesConfigFromEnv, type EnginesConfig } from "@/lib/engines";
 import { getEnv, type Env } from "@/lib/env";
@@ -30,6 +31,8 @@ export type RunnerConfig = {
   /** The engines an attempt can run (lib/engines) and their models. */
   engines: EnginesConfig;
   agentLimits: AgentLimits;
+  /** USD per 1M tokens by model (DEFAULT_PRICES with MODEL_PRICES on top). */
+  modelPrices: Record<string, ModelPrice>;
   /** Which tool surface the agent gets ("auto": by model family). */
   agentTools: "auto" | "exec_command" | "shell";
   sandbox: {
@@ -116,6 +119,7 @@ export function runnerConfigFromEnv(env: Env = getEnv(), overrides: Partial<Runn
       contextWindowTokens: env.OPENAI_CONTEXT_WINDOW,
     },
     agentTools: env.OPENAI_TOOL_SURFACE,
+    modelPrices: { ...DEFAULT_PRICES, ...env.MODEL_PRICES },
     sandbox: {
       bwrapPath: env.SANDBOX_BWRAP_PATH,
       limits: {

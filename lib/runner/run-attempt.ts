@@ -9,6 +9,7 @@ import { findEnvironment } from "@/db/queries/environments";
 import { findAttempt, findTask, listTurns, refreshTaskStatus, updateAttempt } from "@/db/queries/tasks";
 import type { AttemptStatus } from "@/db/schema";
 import { engineFor } from "@/lib/engines";
+import { costOf, priceOf } from "@/lib/agent/pricing";
 import type { PatchFs, SessionExecutor, ShellExecutor } from "@/lib/agent/types";
 import { createWorkspaceFs } from "@/lib/agent/workspace-fs";
 import { AppError } from "@/lib/errors";
@@ -370,9 +371,16 @@ export async function runAttemptJob(opts: {
     agentNetwork = null;
     await closeModelGateway(agentModel, events);
     agentModel = null;
+    // Tokens and cost add up over the attempt's turns; the cost stays unknown (null) for a model without a price.
+    const modelName = task.engine === "claude" ? (config.engines.anthropic?.model ?? "claude-sonnet-4") : (config.model?.model ?? "");
+    const price = priceOf(modelName, config.modelPrices);
+    const turnCost = price ? costOf(result.usage, price) : null;
     const usage = {
       inputTokens: attempt.inputTokens + result.usage.inputTokens,
       outputTokens: attempt.outputTokens + result.usage.outputTokens,
+      cachedInputTokens: attempt.cachedInputTokens + (result.usage.cachedInputTokens ?? 0),
+      reasoningTokens: attempt.reasoningTokens + (result.usage.reasoningTokens ?? 0),
+      costUsd: turnCost === null ? attempt.costUsd : (attempt.costUsd ?? 0) + turnCost,
     };
 
     if (task.mode === "code") {

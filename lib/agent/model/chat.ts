@@ -1,4 +1,5 @@
 import "server-only";
+import type { Usage } from "../types";
 
 import type OpenAI from "openai";
 import type {
@@ -105,7 +106,7 @@ export class ChatModelClient implements ModelClient {
     let text = "";
     let reasoning = "";
     const calls: { id: string; name: string; arguments: string }[] = [];
-    let usage = { inputTokens: 0, outputTokens: 0 };
+    let usage: Usage = { inputTokens: 0, outputTokens: 0 };
     const params: ChatCompletionCreateParamsStreaming = {
       model: this.options.model,
       messages: [{ role: "system", content: req.instructions }, ...history.messages],
@@ -117,7 +118,14 @@ export class ChatModelClient implements ModelClient {
     try {
       const stream = await this.client.chat.completions.create(params, { signal: caps.signal });
       for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
-        if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
+        if (chunk.usage) {
+          usage = {
+            inputTokens: chunk.usage.prompt_tokens,
+            outputTokens: chunk.usage.completion_tokens,
+            cachedInputTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? 0,
+            reasoningTokens: chunk.usage.completion_tokens_details?.reasoning_tokens ?? 0,
+          };
+        }
         const delta = chunk.choices[0]?.delta as (ChatCompletionChunk.Choice.Delta & ReasoningDelta) | undefined;
         if (!delta) continue;
         const thought = typeof delta.reasoning_content === "string" ? delta.reasoning_content : typeof delta.reasoning === "string" ? delta.reasoning : "";

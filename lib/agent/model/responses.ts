@@ -1,4 +1,5 @@
 import "server-only";
+import type { Usage } from "../types";
 
 import type OpenAI from "openai";
 import type {
@@ -191,7 +192,7 @@ export class ResponsesModelClient implements ModelClient {
     const doneItems: ResponseOutputItem[] = [];
     const pendingCalls = new Map<string, { call_id: string; name: string; args: string }>();
     let finalOutput: ResponseOutputItem[] | null = null;
-    let usage = { inputTokens: 0, outputTokens: 0 };
+    let usage: Usage = { inputTokens: 0, outputTokens: 0 };
     try {
       const stream = await this.client.responses.create(this.params(req, history, sent), { signal: caps.signal });
       for await (const event of stream as AsyncIterable<ResponseStreamEvent>) {
@@ -227,7 +228,13 @@ export class ResponsesModelClient implements ModelClient {
           case "response.incomplete":
             finalOutput = event.response.output ?? null;
             if (event.response.usage) {
-              usage = { inputTokens: event.response.usage.input_tokens, outputTokens: event.response.usage.output_tokens };
+              const u = event.response.usage;
+              usage = {
+                inputTokens: u.input_tokens,
+                outputTokens: u.output_tokens,
+                cachedInputTokens: u.input_tokens_details?.cached_tokens ?? 0,
+                reasoningTokens: u.output_tokens_details?.reasoning_tokens ?? 0,
+              };
             }
             break;
           case "response.failed": {
