@@ -79,7 +79,7 @@ export function Board() {
     try {
       const { task } = await fetchJson<{ task: BoardTask }>("/api/tasks", {
         method: "POST",
-        body: JSON.stringify({ repo: input.repo.fullName, branch: input.branch, mode: input.mode, prompt: input.prompt, attempts: input.attempts }),
+        body: JSON.stringify({ repo: input.repo.fullName, branch: input.branch, mode: input.mode, prompt: input.prompt, attempts: input.attempts, engine: input.engine }),
       });
       prepend({ ...placeholder, ...task, optimistic: false, unread: false, attempts: [] }, tempId);
     } catch (err) {

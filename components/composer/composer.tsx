@@ -4,12 +4,15 @@ import Link from "next/link";
 import { useEffect, useId, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { ErrorNote, type ClientError } from "@/components/ui/error-note";
+import type { EngineName } from "@/lib/engines/names";
 import { BranchPicker } from "./branch-picker";
+import { EnginePicker } from "./engine-picker";
 import { RepoPicker } from "./repo-picker";
 import type { Repo } from "./types";
 import { warmRepo } from "./warm";
 
-export type ComposerSubmit = { repo: Repo; branch: string; mode: "code" | "ask"; prompt: string; attempts: number };
+/** `engine` is absent when the person kept the default (the environment's engine, else the server's). */
+export type ComposerSubmit = { repo: Repo; branch: string; mode: "code" | "ask"; prompt: string; attempts: number; engine?: EngineName };
 
 const LAST_REPO_KEY = "patchbay-last-repo";
 
@@ -22,6 +25,7 @@ export function Composer({ onSubmit }: { onSubmit?: (task: ComposerSubmit) => Pr
   const [repo, setRepo] = useState<Repo | null>(null);
   const [branch, setBranch] = useState<string | null>(null);
   const [attempts, setAttempts] = useState(1);
+  const [engine, setEngine] = useState<EngineName | null>(null);
   const [error, setError] = useState<ClientError | null>(null);
   const promptId = useId();
   const attemptsId = useId();
@@ -40,6 +44,7 @@ export function Composer({ onSubmit }: { onSubmit?: (task: ComposerSubmit) => Pr
   function chooseRepo(next: Repo) {
     setRepo(next);
     setBranch(null);
+    setEngine(null);
     localStorage.setItem(LAST_REPO_KEY, JSON.stringify(next));
     warmRepo(next.fullName, next.defaultBranch);
   }
@@ -56,7 +61,7 @@ export function Composer({ onSubmit }: { onSubmit?: (task: ComposerSubmit) => Pr
     setError(null);
     setPrompt("");
     try {
-      await onSubmit?.({ repo, branch: branch ?? repo.defaultBranch, mode, prompt: text, attempts });
+      await onSubmit?.({ repo, branch: branch ?? repo.defaultBranch, mode, prompt: text, attempts, ...(engine ? { engine } : {}) });
     } catch (err) {
       setPrompt((current) => current || text); // nothing typed is lost when creating fails
       setError((err as { info?: ClientError }).info ?? { code: "unknown", message: "The task could not be created." });
@@ -126,6 +131,7 @@ export function Composer({ onSubmit }: { onSubmit?: (task: ComposerSubmit) => Pr
         )}
         <div className="ml-auto flex items-center gap-2">
           <span className="hidden text-xs text-muted md:inline">Ctrl+Enter to code</span>
+          <EnginePicker repo={repo} value={engine} onChange={setEngine} />
           <Button onClick={() => void submit("ask")} aria-label="Ask: answer a question without changing code">
             Ask
           </Button>

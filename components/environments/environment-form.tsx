@@ -7,10 +7,12 @@ import { ErrorNote, type ClientError } from "@/components/ui/error-note";
 import { asClientError, fetchJson } from "@/components/ui/fetch-json";
 import { Spinner } from "@/components/ui/spinner";
 import type { EnvironmentView } from "@/lib/environments/schemas";
+import type { EngineName } from "@/lib/engines/names";
 import { CachePanel } from "./cache-panel";
 import { describeDomainError, formatDomainLines, parseDomainLines } from "./domain-lines";
 import { formatEnvLines, parseEnvLines } from "./env-lines";
 import { fieldClass } from "./field";
+import { EngineSection } from "./engine-section";
 import { FormSection } from "./form-section";
 import { InternetSection, type InternetDraft } from "./internet-section";
 import { SecretsEditor } from "./secrets-editor";
@@ -31,7 +33,7 @@ export function EnvironmentForm({ repoFullName }: { repoFullName: string }) {
 }
 
 /** Everything the form edits as text, as typed (secrets aside: they are write-only). */
-type Draft = InternetDraft & { setupScript: string; maintenanceScript: string; varsText: string; timeout: number };
+type Draft = InternetDraft & { setupScript: string; maintenanceScript: string; varsText: string; timeout: number; engine: EngineName };
 
 function draftOf(v: EnvironmentView): Draft {
   return {
@@ -44,6 +46,7 @@ function draftOf(v: EnvironmentView): Draft {
     allowlistPreset: v.allowlistPreset,
     domainsText: formatDomainLines(v.allowedDomains),
     allowedMethods: v.allowedMethods,
+    engine: v.engine ?? v.defaultEngine,
   };
 }
 
@@ -104,6 +107,7 @@ function Form({ url, initial }: { url: string; initial: EnvironmentView }) {
         allowedMethods: draft.allowedMethods,
         setupInternetPolicy: draft.setupInternetPolicy,
         setupTimeoutSeconds: draft.timeout,
+        engine: draft.engine,
       };
       const res = await fetchJson<{ environment: EnvironmentView }>(url, { method: "PUT", body: JSON.stringify(body) });
       queryClient.setQueryData(["environment", initial.repoFullName], res);
@@ -236,6 +240,8 @@ function Form({ url, initial }: { url: string; initial: EnvironmentView }) {
         onDomainsBlur={() => setDomainsTouched(true)}
         domainsRef={domainsRef}
       />
+
+      <EngineSection value={draft.engine} defaultEngine={initial.defaultEngine} onChange={(engine) => update({ engine })} />
 
       <FormSection
         title="Cache"

@@ -41,7 +41,27 @@ export type LogItem =
   | { kind: "error"; key: string; turn: number; code: string; message: string }
   | { kind: "status"; key: string; turn: number; status: string }
   | { kind: "diff"; key: string; turn: number; files: number; additions: number; deletions: number; truncated: boolean }
-  | NetworkItem;
+  | NetworkItem
+  | ModelItem;
+
+/** A model call an engine made through Patchbay's model gateway (or one it refused), or the phase's summary. */
+export type ModelItem = {
+  kind: "model";
+  key: string;
+  turn: number;
+  verdict: "call" | "refused" | "failed" | "summary";
+  method: string;
+  path: string;
+  model: string | null;
+  status?: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  durationMs?: number;
+  calls?: number;
+  refused?: number;
+  message: string;
+};
 
 /** What the egress proxy decided (a refusal, the first request to a host) or moved in a phase (a summary). */
 export type NetworkItem = {
@@ -235,6 +255,27 @@ export class LogModel {
           requests: num(p.requests),
           refused: num(p.refused),
           hosts,
+        });
+        break;
+      }
+      case "model": {
+        const verdict = p.kind === "refused" || p.kind === "failed" || p.kind === "summary" ? p.kind : "call";
+        this.items.push({
+          kind: "model",
+          key,
+          turn: e.turn,
+          verdict,
+          method: str(p.method, "POST"),
+          path: str(p.path),
+          model: typeof p.model === "string" ? p.model : null,
+          status: num(p.status),
+          inputTokens: num(p.inputTokens) ?? 0,
+          outputTokens: num(p.outputTokens) ?? 0,
+          cachedInputTokens: num(p.cachedInputTokens) ?? 0,
+          durationMs: num(p.durationMs),
+          calls: num(p.calls),
+          refused: num(p.refused),
+          message: str(p.message),
         });
         break;
       }

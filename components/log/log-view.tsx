@@ -16,6 +16,7 @@ import {
   type LogItem,
   type LogLine,
 } from "./log-model";
+import { ModelRow } from "./model-row";
 import { NetworkRow } from "./network-row";
 import type { LogFocus, PlanStepStatus, TaskEventDTO } from "./types";
 
@@ -459,6 +460,8 @@ function ItemRow({
       );
     case "network":
       return <NetworkRow item={item} />;
+    case "model":
+      return <ModelRow item={item} />;
     case "reasoning":
       return (
         <details className="font-sans text-sm text-muted" open={!item.final && live}>

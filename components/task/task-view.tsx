@@ -13,6 +13,7 @@ import { DiffCounts, StatusBadge } from "@/components/ui/status-badge";
 import { Spinner } from "@/components/ui/spinner";
 import { onTablistKeyDown } from "@/components/ui/tablist-keys";
 import { duration } from "@/components/ui/time";
+import { ENGINE_LABELS } from "@/lib/engines/names";
 import { FilePeek } from "./file-peek";
 import { FollowUpBox } from "./follow-up-box";
 import { PlanList } from "./plan-list";
@@ -115,7 +116,7 @@ export function TaskView({ initial }: { initial: TaskDetailDTO }) {
           </Link>
           <h1 className="mt-1 truncate text-lg font-semibold tracking-tight">{task.title}</h1>
           <p className="mt-0.5 flex flex-wrap items-center gap-x-2 text-xs text-muted">
-            <span>{task.repoFullName}</span>·<span>{task.baseBranch}</span>·<span>{task.mode === "ask" ? "Ask" : "Code"}</span>·
+            <span>{task.repoFullName}</span>·<span>{task.baseBranch}</span>·<span>{task.mode === "ask" ? "Ask" : "Code"}</span>·<span data-testid="task-engine">{ENGINE_LABELS[task.engine] ?? ENGINE_LABELS.patchbay}</span>·
             <StatusBadge status={task.status} />
             {task.archived && <span className="rounded bg-surface-2 px-1.5">Archived</span>}
           </p>

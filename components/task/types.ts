@@ -1,3 +1,4 @@
+import type { EngineName } from "@/lib/engines/names";
 import type { DiffStats, TaskStatus } from "@/components/board/types";
 
 export type AttemptDTO = {
@@ -27,6 +28,7 @@ export type TaskDetailDTO = {
     mode: "code" | "ask";
     status: TaskStatus;
     archived: boolean;
+    engine: EngineName;
     attemptsCount: number;
     chosenAttemptId: string | null;
     diffStats: DiffStats | null;

@@ -32,6 +32,7 @@ export type EnvironmentSettings = Pick<
   | "allowedMethods"
   | "setupInternetPolicy"
   | "setupTimeoutSeconds"
+  | "engine"
 >;
 
 export async function upsertEnvironment(

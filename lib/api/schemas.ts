@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { API_SCOPES } from "@/lib/auth/scopes";
+import { ENGINE_NAMES } from "@/lib/engines/names";
 
 /**
  * What the task API answers, as zod schemas: the OpenAPI document's response bodies, and what the API tests check
@@ -25,6 +26,7 @@ export const attemptStatus = z
   .meta({ id: "AttemptStatus" });
 export const diffStats = z.object({ files: z.number().int(), additions: z.number().int(), deletions: z.number().int() }).meta({ id: "DiffStats" });
 const mode = z.enum(["code", "ask"]);
+const engine = z.enum(ENGINE_NAMES).meta({ description: "Who works the task: the Patchbay agent, Codex CLI or Claude Code." });
 
 export const taskSummary = z
   .object({
@@ -108,6 +110,7 @@ export const taskDetail = z
       prNumber: z.number().int().nullable(),
       prState: z.string().nullable(),
       prBranch: z.string().nullable(),
+      engine,
       createdAt: when,
       updatedAt: when,
       finishedAt: when.nullable(),

@@ -3,6 +3,7 @@ import { getDb } from "@/db";
 import { bumpCacheGeneration, cacheSummary, findEnvironment, upsertEnvironment, type EnvironmentRow } from "@/db/queries/environments";
 import { COMMON_REGISTRIES } from "@/lib/network/policy";
 import { decryptText, encryptText } from "@/lib/crypto";
+import { getEnv } from "@/lib/env";
 import { requireUserRepo } from "@/lib/github/repos";
 import type { EnvironmentInput, EnvironmentView } from "./schemas";
 
@@ -28,6 +29,8 @@ async function view(repoFullName: string, row: EnvironmentRow | null): Promise<E
     allowedMethods: row && row.allowedMethods.length > 0 ? "read" : "all",
     setupInternetPolicy: row?.setupInternetPolicy ?? "on",
     setupTimeoutSeconds: row?.setupTimeoutSeconds ?? 1200,
+    engine: row?.engine ?? null,
+    defaultEngine: getEnv().PATCHBAY_DEFAULT_ENGINE,
     commonRegistries: [...COMMON_REGISTRIES],
     cache,
     updatedAt: row?.updatedAt.toISOString() ?? null,
@@ -61,6 +64,7 @@ export async function saveEnvironment({ userId, repoFullName, input }: { userId:
       allowedMethods: input.allowedMethods === "read" ? READ_METHODS : [],
       setupInternetPolicy: input.setupInternetPolicy,
       setupTimeoutSeconds: input.setupTimeoutSeconds,
+      engine: input.engine,
     },
   );
   return view(repo.fullName, saved);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ENGINE_NAMES, type EngineName } from "@/lib/engines/names";
 import { text } from "@/lib/text";
 import { DOMAIN_PATTERN, MAX_ALLOWED_DOMAINS, normalizeDomain, NOT_A_HOST } from "./domain-rule";
 
@@ -31,6 +32,8 @@ export const environmentInput = z.object({
   /** The setup phase's own policy (default: on). */
   setupInternetPolicy: policy.default("on"),
   setupTimeoutSeconds: z.number().int().min(10).max(3600).default(1200),
+  /** Who works this repository's tasks (a task may choose another); null: the server's default. */
+  engine: z.enum(ENGINE_NAMES).nullable().default(null),
 });
 export type EnvironmentInput = z.infer<typeof environmentInput>;
 
@@ -47,6 +50,9 @@ export type EnvironmentView = {
   allowedMethods: "all" | "read";
   setupInternetPolicy: "off" | "allowlist" | "on";
   setupTimeoutSeconds: number;
+  /** The environment's engine (null: the server's default, `defaultEngine`). */
+  engine: EngineName | null;
+  defaultEngine: EngineName;
   /** The host names of the "common package registries" preset, to show what it allows. */
   commonRegistries: string[];
   /** Prepared environments kept on the runners' disks. */

@@ -1,6 +1,8 @@
 import "server-only";
 import { getDbHandle } from "@/db";
+import { findEnvironment } from "@/db/queries/environments";
 import { insertTaskWithJobs } from "@/db/queries/tasks";
+import { getEnv } from "@/lib/env";
 import { requireUserRepo } from "@/lib/github/repos";
 import { notifyJobsQueued } from "@/lib/queue/notify";
 import type { CreateTaskInput } from "./schemas";
@@ -13,6 +15,8 @@ import { titleFromPrompt } from "./title";
 export async function createTask({ userId, input }: { userId: string; input: CreateTaskInput }) {
   const repo = await requireUserRepo({ userId, fullName: input.repo });
   const handle = await getDbHandle();
+  // The engine: the task's choice, else the repository's environment's, else the server's default.
+  const engine = input.engine ?? (await findEnvironment(handle.db, userId, repo.fullName))?.engine ?? getEnv().PATCHBAY_DEFAULT_ENGINE;
   const { task, attempts } = await insertTaskWithJobs(handle.db, {
     ownerId: userId,
     repoFullName: repo.fullName,
@@ -21,6 +25,7 @@ export async function createTask({ userId, input }: { userId: string; input: Cre
     title: titleFromPrompt(input.prompt),
     prompt: input.prompt,
     attemptsCount: input.attempts,
+    engine,
   });
   await notifyJobsQueued(handle);
   return { task, attempts };

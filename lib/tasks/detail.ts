@@ -28,6 +28,7 @@ export async function getTaskDetail({ userId, taskId, markViewed = true }: { use
       prNumber: task.prNumber,
       prState: task.prState,
       prBranch: task.prBranch,
+      engine: task.engine,
       createdAt: task.createdAt,
       updatedAt: task.updatedAt,
       finishedAt: task.finishedAt,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ENGINE_NAMES } from "@/lib/engines/names";
 import { text } from "@/lib/text";
 
 export const repoFullName = text()
@@ -16,6 +17,8 @@ export const createTaskInput = z.object({
   mode: z.enum(["code", "ask"]),
   prompt: text().trim().min(1, "is empty").max(20_000, "is longer than 20,000 characters"),
   attempts: z.number().int().min(1).max(4).default(1),
+  /** Who works the task: the Patchbay agent, Codex CLI or Claude Code. Absent: the repository's environment's, else the server's default. */
+  engine: z.enum(ENGINE_NAMES).optional(),
 });
 export type CreateTaskInput = z.infer<typeof createTaskInput>;
 
