@@ -1,6 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FakeState } from "./state";
+import type { WebhookSender } from "./webhooks";
 
 /** What every handler can reach: the state, the fake's own URLs and the App's public key. */
 export type Fake = {
@@ -8,6 +9,8 @@ export type Fake = {
   webUrl: string;
   apiUrl: string;
   appPublicKey: KeyObject;
+  /** The App's webhook: where deliveries go, the secret they are signed with, what was sent. */
+  webhooks: WebhookSender;
   /** Re-creates every bare repository from the fixture. */
   recreateRepos(): Promise<void>;
 };

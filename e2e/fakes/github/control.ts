@@ -15,6 +15,7 @@ function repoOf(ctx: Ctx): Repo {
 
 async function reset(ctx: Ctx) {
   ctx.fake.state.load();
+  ctx.fake.webhooks.deliveries = [];
   await ctx.fake.recreateRepos();
   sendJson(ctx.res, 200, { ok: true });
 }

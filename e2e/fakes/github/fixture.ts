@@ -46,6 +46,8 @@ const fixtureSchema = z.object({
     name: z.string(),
     clientId: z.string(),
     clientSecret: z.string(),
+    /** The secret the fake signs its webhook deliveries with (GITHUB_WEBHOOK_SECRET of the app). */
+    webhookSecret: z.string().default("patchbay-fake-webhook-secret"),
   }),
   users: z.array(z.object({ login: z.string(), id: z.number().int(), name: z.string(), email: z.string() })),
   orgs: z.array(z.object({ login: z.string(), id: z.number().int(), name: z.string().optional() })).default([]),
@@ -57,7 +59,7 @@ const fixtureSchema = z.object({
       repositorySelection: z.enum(["all", "selected"]).default("selected"),
       permissions: z
         .record(z.string(), z.enum(["read", "write", "admin"]))
-        .default({ contents: "write", pull_requests: "write", metadata: "read" }),
+        .default({ contents: "write", pull_requests: "write", issues: "write", metadata: "read" }),
     }),
   ),
   repos: z.array(repoSpec),

@@ -96,7 +96,7 @@ export function installationJson(fake: Fake, i: Installation) {
       ? `${fake.webUrl}/organizations/${i.account.login}/settings/installations/${i.id}`
       : `${fake.webUrl}/settings/installations/${i.id}`,
     permissions: i.permissions,
-    events: ["pull_request", "push"],
+    events: ["issue_comment", "pull_request"],
     created_at: fake.state.createdAt,
     updated_at: fake.state.createdAt,
     single_file_name: null,
@@ -120,8 +120,8 @@ export function appJson(fake: Fake) {
     html_url: `${fake.webUrl}/apps/${app.slug}`,
     created_at: fake.state.createdAt,
     updated_at: fake.state.createdAt,
-    permissions: { contents: "write", pull_requests: "write", metadata: "read" },
-    events: ["pull_request", "push"],
+    permissions: { contents: "write", pull_requests: "write", issues: "write", metadata: "read" },
+    events: ["issue_comment", "pull_request"],
     installations_count: fake.state.installations.size,
   };
 }

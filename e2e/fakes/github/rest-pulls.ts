@@ -65,7 +65,7 @@ async function createPull(ctx: Ctx) {
   }
 
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-  const number = Math.max(0, ...state.pulls.filter((p) => p.repoId === repo.id).map((p) => p.number)) + 1;
+  const number = state.nextNumber(repo.id);
   const pull: Pull = {
     id: state.newPullId(),
     number,

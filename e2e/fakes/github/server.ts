@@ -8,8 +8,16 @@
  * (code and refresh_token grants); under /api/v3: /user, /user/emails, /user/installations[/:id/repositories],
  * /app, /app/installations[/:id[/access_tokens]] (App JWT), /repos/:o/:r[/installation|/branches[/:b]],
  * /orgs|users/:login/installation, /installation/repositories, DELETE /installation/token,
- * /repos/:o/:r/pulls[/:n] (POST, GET, PATCH); git clone/push at /:owner/:repo.git (Basic auth, token as
+ * /repos/:o/:r/pulls[/:n] (POST, GET, PATCH), /repos/:o/:r/pulls/:n/files, /repos/:o/:r/compare/:base...:head,
+ * /repos/:o/:r/pulls/:n/reviews (POST with inline comments, which must sit on lines of the diff; GET),
+ * /repos/:o/:r/pulls/:n/comments, POST /repos/:o/:r/pulls/:n/requested_reviewers, /repos/:o/:r/issues/:n,
+ * /repos/:o/:r/issues/:n/comments (GET, POST), /repos/:o/:r/issues/comments/:id/reactions (GET, POST),
+ * /repos/:o/:r/collaborators/:login/permission; git clone/push at /:owner/:repo.git (Basic auth, token as
  * password). Every repo is visible only through its installation: its users' tokens and its installation tokens.
+ *
+ * Webhooks: with a URL configured (option `webhookUrl` or POST /_fake/webhooks), every new issue or pull request
+ * comment sends an `issue_comment` delivery and every review request a `pull_request` (`review_requested`) one,
+ * signed with the App's webhook secret (fixture app.webhookSecret) in X-Hub-Signature-256, as GitHub does.
  *
  * Test control API (not GitHub; never subject to faults):
  *   POST   /_fake/reset                          back to the fixture: repos re-created (same SHAs), PRs, faults and
@@ -25,6 +33,17 @@
  *   GET    /_fake/repos/:o/:r/commits/:rev       {sha, parents, diff (against the first parent), author, message}
  *   POST   /_fake/repos/:o/:r/branches           {name, from (branch or sha; default: default branch)} create/move
  *   DELETE /_fake/repos/:o/:r/branches/:name     (name may contain "/")
+ *   POST   /_fake/repos/:o/:r/commits             {branch, from?, files: {path: content | null}, message?, author?}
+ *   POST   /_fake/webhooks                       {url?, secret?, events?} where deliveries go (url null: nowhere)
+ *   GET    /_fake/webhooks/deliveries            every delivery: guid, event, action, status and answer
+ *   POST   /_fake/webhooks/deliveries/:guid/redeliver   the same body under the same GUID (GitHub's Redeliver)
+ *   POST   /_fake/webhooks/send                  {event, payload, signature?: valid|bad|none, guid?} any delivery
+ *   POST   /_fake/repos/:o/:r/issues             {user, title, body?} an issue opened by a fixture user
+ *   POST   /_fake/repos/:o/:r/pulls              {user, head, base?, title, body?} a pull request opened by a user
+ *   POST   /_fake/repos/:o/:r/issues/:n/comments {user, body} a comment by a user → {comment, delivery}
+ *   POST   /_fake/repos/:o/:r/pulls/:n/requested_reviewers {user, reviewers: [login]} → {deliveries}
+ *   PUT    /_fake/repos/:o/:r/collaborators/:login {permission: admin|maintain|write|triage|read|none}
+ *   GET    /_fake/repos/:o/:r/issues/:n/conversation   comments (with reactions) and reviews (with inline comments)
  */
 import { createPublicKey, generateKeyPair } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -36,17 +55,21 @@ import { promisify } from "node:util";
 import { appRoutes } from "./rest-app";
 import type { Ctx, Fake, Route } from "./context";
 import { controlRoutes } from "./control";
+import { socialControlRoutes } from "./control-social";
 import { sendFault, takeFault } from "./faults";
 import { DEFAULT_FIXTURE_PATH, loadFixture } from "./fixture";
 import { handleGit, matchGitPath } from "./git-http";
 import { createBareRepo } from "./git-repos";
 import { decodeSegment, HttpError, sendJson } from "./http-util";
 import { oauthRoutes } from "./oauth";
+import { issueRoutes } from "./rest-issues";
 import { pullRoutes } from "./rest-pulls";
 import { repoRoutes } from "./rest-repos";
+import { reviewRoutes } from "./rest-reviews";
 import { userRoutes } from "./rest-user";
 import { FakeState } from "./state";
 import { webRoutes } from "./web";
+import { WebhookSender } from "./webhooks";
 
 export type FakeGitHubOptions = {
   /** 0 (default) picks a free port. */
@@ -57,11 +80,21 @@ export type FakeGitHubOptions = {
   fixturePath?: string;
   /** Where the bare repos go (as <owner>/<repo>.git). Default: a fresh temp dir, removed on close(). */
   dataDir?: string;
+  /** Where the App's webhook deliveries go (also POST /_fake/webhooks). Default: nowhere. */
+  webhookUrl?: string;
   /** Log each request and git's stderr to the console. Also FAKE_GITHUB_VERBOSE=1. */
   verbose?: boolean;
 };
 
-export type FakeGitHubApp = { appId: number; clientId: string; clientSecret: string; privateKeyPem: string; slug: string };
+export type FakeGitHubApp = {
+  appId: number;
+  clientId: string;
+  clientSecret: string;
+  privateKeyPem: string;
+  slug: string;
+  /** What the fake signs webhook deliveries with: the app's GITHUB_WEBHOOK_SECRET. */
+  webhookSecret: string;
+};
 
 export type FakeGitHub = {
   /** GITHUB_URL: web, OAuth and git. */
@@ -72,6 +105,8 @@ export type FakeGitHub = {
   dataDir: string;
   /** Direct access for tests: users, repos, pulls, tokens, faults. */
   state: FakeState;
+  /** The App's webhook deliveries (configuration and what was sent). */
+  webhooks: WebhookSender;
   /** Same as POST /_fake/reset. */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -136,10 +171,12 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     webUrl: "",
     apiUrl: "",
     appPublicKey: createPublicKey(keys.publicKey),
+    webhooks: new WebhookSender(fixture.app.webhookSecret, opts.webhookUrl ?? null),
     recreateRepos,
   };
 
-  const apiRoutes = [...userRoutes, ...appRoutes, ...repoRoutes, ...pullRoutes];
+  const apiRoutes = [...userRoutes, ...appRoutes, ...repoRoutes, ...pullRoutes, ...reviewRoutes, ...issueRoutes];
+  const allControlRoutes = [...controlRoutes, ...socialControlRoutes];
   const webSideRoutes = [...oauthRoutes, ...webRoutes];
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -155,7 +192,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     log(`${method} ${req.url}`);
 
     if (pathname.startsWith("/_fake/")) {
-      const hit = matchRoute(controlRoutes, method, pathname);
+      const hit = matchRoute(allControlRoutes, method, pathname);
       if (hit === "bad") throw new HttpError(400, "Bad request");
       if (!hit) throw new HttpError(404, "Not Found");
       await hit.route.handler({ req, res, url, params: hit.params, fake });
@@ -231,11 +268,14 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       clientSecret: fixture.app.clientSecret,
       privateKeyPem: keys.privateKey,
       slug: fixture.app.slug,
+      webhookSecret: fixture.app.webhookSecret,
     },
     dataDir,
     state,
+    webhooks: fake.webhooks,
     async reset() {
       state.load();
+      fake.webhooks.deliveries = [];
       await recreateRepos();
     },
     async close() {

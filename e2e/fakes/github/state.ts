@@ -44,6 +44,61 @@ export type Pull = {
   closedAt: string | null;
 };
 
+/** An issue (pull requests share their numbers with issues, as on GitHub). */
+export type Issue = {
+  id: number;
+  number: number;
+  repoId: number;
+  title: string;
+  body: string | null;
+  state: "open" | "closed";
+  user: Account;
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** A comment on an issue or on a pull request's conversation. */
+export type IssueComment = {
+  id: number;
+  repoId: number;
+  /** The issue's or pull request's number. */
+  number: number;
+  body: string;
+  user: Account;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type ReviewComment = {
+  id: number;
+  reviewId: number;
+  path: string;
+  line: number;
+  side: "LEFT" | "RIGHT";
+  startLine: number | null;
+  body: string;
+  commitId: string;
+  user: Account;
+  createdAt: string;
+};
+
+export type Review = {
+  id: number;
+  repoId: number;
+  number: number;
+  user: Account;
+  body: string | null;
+  state: "COMMENTED" | "APPROVED" | "CHANGES_REQUESTED";
+  commitId: string;
+  submittedAt: string;
+  comments: ReviewComment[];
+};
+
+export type Reaction = { id: number; repoId: number; commentId: number; content: string; user: Account; createdAt: string };
+
+/** GitHub's repository roles; `permission` in the API folds maintain into write and triage into read. */
+export type RepoRole = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+
 export type Token =
   | { kind: "user"; token: string; login: string; expiresAt: number; revoked: boolean }
   | {
@@ -78,12 +133,21 @@ export class FakeState {
   installations = new Map<number, Installation>();
   repos = new Map<string, Repo>();
   pulls: Pull[] = [];
+  issues: Issue[] = [];
+  comments: IssueComment[] = [];
+  reviews: Review[] = [];
+  reactions: Reaction[] = [];
+  /** Explicit roles per repository id and lower-case login (set through the control API). */
+  collaborators = new Map<number, Map<string, RepoRole>>();
+  /** Requested reviewers per `${repoId}#${number}` (logins). */
+  requestedReviewers = new Map<string, Set<string>>();
   faults: Fault[] = [];
   tokens = new Map<string, Token>();
   refreshTokens = new Map<string, RefreshToken>();
   codes = new Map<string, OAuthCode>();
   issued = { user: 0, installation: 0, refresh: 0 };
   private nextPullId = 900001;
+  private nextObjectId = 5_000_001;
 
   constructor(
     readonly fixture: Fixture,
@@ -110,6 +174,12 @@ export class FakeState {
     this.installations.clear();
     this.repos.clear();
     this.pulls = [];
+    this.issues = [];
+    this.comments = [];
+    this.reviews = [];
+    this.reactions = [];
+    this.collaborators.clear();
+    this.requestedReviewers.clear();
     this.faults = [];
     this.codes.clear();
     for (const u of f.users) {
@@ -185,6 +255,30 @@ export class FakeState {
 
   newPullId(): number {
     return this.nextPullId++;
+  }
+
+  /** Ids of comments, reviews, review comments, reactions and issues. */
+  newId(): number {
+    return this.nextObjectId++;
+  }
+
+  /** The next number of a repository: issues and pull requests share one sequence. */
+  nextNumber(repoId: number): number {
+    const used = [...this.pulls, ...this.issues].filter((x) => x.repoId === repoId).map((x) => x.number);
+    return Math.max(0, ...used) + 1;
+  }
+
+  /**
+   * A person's role on a repository: the one set through the control API, else admin for its owner, write for the
+   * people of its installation, read for anyone else when it is public, none when private.
+   */
+  roleOf(login: string, repo: Repo): RepoRole {
+    const key = login.toLowerCase();
+    const explicit = this.collaborators.get(repo.id)?.get(key);
+    if (explicit) return explicit;
+    if (repo.owner.login.toLowerCase() === key) return "admin";
+    if (this.installations.get(repo.installationId)?.users.has(key)) return "write";
+    return repo.private ? "none" : "read";
   }
 
   newToken(prefix: string): string {
