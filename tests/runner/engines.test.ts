@@ -131,6 +131,29 @@ describe.each([
   });
 });
 
+describe("the attempt's token budget, enforced by the gateway", () => {
+  it.each(["codex", "claude"] as const)("%s: the call past the budget is refused and the attempt fails with token_limit", async (engine) => {
+    // A runner of its own, with a budget the first model call already exceeds.
+    await runner.stop();
+    const config = runnerConfigFromEnv(getEnv(), { dataDir: stack.dataDir, pollMs: 100, heartbeatMs: 200 });
+    runner = await startRunner(handle, { ...config, agentLimits: { ...config.agentLimits, maxTokens: 1500 } });
+    try {
+      const { attempt: a } = await newTask(engine, `Make greet trim the name [scenario:${engine}-greet]`);
+      const attempt = await finished(a.id);
+      expect(attempt.status).toBe("failed");
+      expect(attempt.errorCode).toBe("token_limit");
+      expect(attempt.errorMessage).toMatch(/budget is 1500 \(AGENT_MAX_TOKENS\)/);
+      const events = await listAttemptEvents(handle.db, a.id);
+      const refused = events.find((e) => e.type === "model" && e.payload.kind === "refused");
+      expect(refused?.payload).toMatchObject({ reason: "budget", message: expect.stringContaining("token budget") });
+      expect(events.filter((e) => e.type === "model" && e.payload.kind === "call")).toHaveLength(1);
+    } finally {
+      await runner.stop();
+      runner = await startRunner(handle, config);
+    }
+  });
+});
+
 describe("engine errors", () => {
   it("says how to install an engine whose binary is missing", async () => {
     const missing = runnerConfigFromEnv(getEnv(), { dataDir: stack.dataDir });
