@@ -317,3 +317,81 @@ export const apiTokens = pgTable(
   },
   (t) => [uniqueIndex("api_tokens_hash_idx").on(t.tokenHash), index("api_tokens_user_idx").on(t.userId, t.createdAt)],
 );
+
+// ---------- GitHub: webhook deliveries and the tasks they start ----------
+
+export type GitHubDeliveryStatus = "queued" | "working" | "done" | "failed";
+
+/**
+ * A webhook delivery the App received, kept so that a replay is ignored: by its delivery id (X-GitHub-Delivery, which
+ * GitHub's Redeliver keeps) and by what it is about (`dedupe_key`: the comment, the review request), since the
+ * signature covers the body only and a recorded body could be sent again under another id. The row is also the
+ * work queue: the endpoint answers at once, and a poller claims queued rows (with a lease) to do the GitHub calls.
+ * The payload is dropped once the delivery is handled.
+ */
+export const githubDeliveries = pgTable(
+  "github_deliveries",
+  {
+    id: text("id").primaryKey(),
+    dedupeKey: text("dedupe_key").notNull(),
+    event: text("event").notNull(),
+    action: text("action"),
+    payload: jsonb("payload").$type<Record<string, unknown>>(),
+    status: text("status").$type<GitHubDeliveryStatus>().notNull().default("queued"),
+    tries: integer("tries").notNull().default(0),
+    leaseUntil: timestamp("lease_until", { withTimezone: true, mode: "date" }),
+    error: text("error"),
+    receivedAt: timestamp("received_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [uniqueIndex("github_deliveries_dedupe_idx").on(t.dedupeKey), index("github_deliveries_status_idx").on(t.status, t.receivedAt)],
+);
+
+/** review: an Ask task whose answer becomes a GitHub review; fix: a Code task pushed to the PR's branch; issue: a Code task whose PR fixes the issue. */
+export type GitHubTaskKind = "review" | "fix" | "issue";
+export type GitHubLinkState = "waiting" | "posting" | "done" | "failed";
+
+/**
+ * A task started from GitHub: where it came from (the comment, or the pull request of a review request), who asked,
+ * and what must happen on GitHub when it finishes (`state`: waiting for the task, posting the result, done).
+ */
+export const githubTaskLinks = pgTable(
+  "github_task_links",
+  {
+    taskId: uuid("task_id")
+      .primaryKey()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    kind: text("kind").$type<GitHubTaskKind>().notNull(),
+    repoFullName: text("repo_full_name").notNull(),
+    /** The pull request's or the issue's number. */
+    number: integer("number").notNull(),
+    title: text("title").notNull(),
+    /** The comment that asked (null for a review request). */
+    commentId: bigint("comment_id", { mode: "number" }),
+    /** Where the task links back to: the comment, or the pull request. */
+    sourceUrl: text("source_url").notNull(),
+    /** The GitHub login of the person who asked. */
+    requestedBy: text("requested_by").notNull(),
+    /** Review and fix: the pull request's branches when it was asked. */
+    headRef: text("head_ref"),
+    headSha: text("head_sha"),
+    baseRef: text("base_ref"),
+    state: text("state").$type<GitHubLinkState>().notNull().default("waiting"),
+    leaseUntil: timestamp("lease_until", { withTimezone: true, mode: "date" }),
+    /** What was posted: the review's or the pull request's URL. */
+    resultUrl: text("result_url"),
+    error: text("error"),
+    createdAt: createdAt(),
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("github_task_links_state_idx").on(t.state)],
+);
+
+/** Per repository (shared by everyone who uses it): whether a review requested from Patchbay starts a review. */
+export const githubRepoSettings = pgTable("github_repo_settings", {
+  /** owner/name in lower case. */
+  repoFullName: text("repo_full_name").primaryKey(),
+  reviewOnRequest: boolean("review_on_request").notNull().default(false),
+  updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
+  updatedAt: updatedAt(),
+});
