@@ -25,6 +25,13 @@ const schema = z.object({
   GITHUB_CLIENT_ID: z.string().optional(),
   GITHUB_CLIENT_SECRET: z.string().optional(),
   GITHUB_REPO_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
+  /** The GitHub App's webhook secret: deliveries to /api/github/webhook must be signed with it (unset: refused). */
+  GITHUB_WEBHOOK_SECRET: z.string().min(16, "GITHUB_WEBHOOK_SECRET needs at least 16 characters").optional(),
+  /** How comments address Patchbay on GitHub (`@patchbay review`, `@patchbay fix …`); `@<app slug>` works too. */
+  GITHUB_MENTION: z
+    .string()
+    .regex(/^@?[A-Za-z0-9][A-Za-z0-9_-]{0,38}(\[bot\])?$/, "GITHUB_MENTION is a GitHub handle such as @patchbay")
+    .default("@patchbay"),
 
   /** Personal access tokens: requests per minute a token may make on average, and how many it may make at once. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
