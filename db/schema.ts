@@ -366,6 +366,8 @@ export const githubTaskLinks = pgTable(
     /** The pull request's or the number. */
     number: integer("number").notNull(),
     title: text("title").notNull(),
+    /** The delivery that started the task: a retried delivery finds its task instead of starting another. */
+    deliveryId: text("delivery_id").notNull(),
     /** The comment that asked (null for a review request). */
     commentId: bigint("comment_id", { mode: "number" }),
     /** Where the task links back to: the comment, or the pull request. */
@@ -384,7 +386,7 @@ export const githubTaskLinks = pgTable(
     createdAt: createdAt(),
     finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
   },
-  (t) => [index("github_task_links_state_idx").on(t.state)],
+  (t) => [index("github_task_links_state_idx").on(t.state), uniqueIndex("github_task_links_delivery_idx").on(t.deliveryId)],
 );
 
 /** Per repository (shared by everyone who uses it): whether a review requested from Patchbay starts a review. */

@@ -25,6 +25,7 @@ CREATE TABLE "github_task_links" (
 	"repo_full_name" text NOT NULL,
 	"number" integer NOT NULL,
 	"title" text NOT NULL,
+	"delivery_id" text NOT NULL,
 	"comment_id" bigint,
 	"source_url" text NOT NULL,
 	"requested_by" text NOT NULL,
@@ -43,4 +44,5 @@ ALTER TABLE "github_repo_settings" ADD CONSTRAINT "github_repo_settings_updated_
 ALTER TABLE "github_task_links" ADD CONSTRAINT "github_task_links_task_id_tasks_id_fk" FOREIGN KEY ("task_id") REFERENCES "public"."tasks"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "github_deliveries_dedupe_idx" ON "github_deliveries" USING btree ("dedupe_key");--> statement-breakpoint
 CREATE INDEX "github_deliveries_status_idx" ON "github_deliveries" USING btree ("status","received_at");--> statement-breakpoint
-CREATE INDEX "github_task_links_state_idx" ON "github_task_links" USING btree ("state");
+CREATE INDEX "github_task_links_state_idx" ON "github_task_links" USING btree ("state");--> statement-breakpoint
+CREATE UNIQUE INDEX "github_task_links_delivery_idx" ON "github_task_links" USING btree ("delivery_id");
