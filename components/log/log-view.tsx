@@ -506,7 +506,9 @@ function CommandHeader({
     ? `$ ${shellJoin(block.argv ?? [])}`
     : block.chunkId === "setup"
       ? "Workspace setup"
-      : `Output (${block.chunkId})`;
+      : block.chunkId.startsWith("engine-")
+        ? "Engine"
+        : `Output (${block.chunkId})`;
   return (
     <div
       id={`log-chunk-${block.chunkId}`}

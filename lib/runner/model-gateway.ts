@@ -53,6 +53,25 @@ async function recordGatewayEvent(events: AttemptEventWriter, e: GatewayEvent, g
   }
 }
 
+/**
+ * The engine's notes in the log (what it is, the tools it used that are not commands, its warnings): consecutive
+ * notes share a block ("Engine"), a command or message in between starts a new one, so they stay in order.
+ */
+export function engineNotes(events: AttemptEventWriter, turn: number) {
+  let block = 0;
+  let open = false;
+  return {
+    note(text: string): Promise<void> {
+      if (!open) block++;
+      open = true;
+      return events.append("log", { chunkId: `engine-${turn}-${block}`, stream: "system", text }, { coalesce: true });
+    },
+    interrupt() {
+      open = false;
+    },
+  };
+}
+
 /** Closes the gateway and logs what the engine used. */
 export async function closeModelGateway(phase: PhaseModel | null, events: AttemptEventWriter): Promise<void> {
   if (!phase?.gateway) return;

@@ -24,7 +24,7 @@ import type { RunnerConfig } from "./config";
 import { computeDiff } from "./diff";
 import { git, redact } from "./git";
 import { agentPolicy, closePhaseNetwork, openPhaseNetwork, type PhaseNetwork } from "./egress";
-import { closeModelGateway, engineSandboxOptions, openModelGateway, type PhaseModel } from "./model-gateway";
+import { closeModelGateway, engineNotes, engineSandboxOptions, openModelGateway, type PhaseModel } from "./model-gateway";
 import { PhaseFailure } from "./setup-phase";
 import { prepareWorkspace, returnObjects, type PreparedWorkspace } from "./prepare-workspace";
 import { replayOntoBase, SnapshotError, takeSnapshot } from "./snapshot";
@@ -343,6 +343,7 @@ export async function runAttemptJob(opts: {
 
     await setStatus("running");
     const turn = await priorTurns(handle, task.id, attempt.id, job.turn);
+    const notes = engineNotes(events, job.turn);
     const result = await engine.run({
       mode,
       prompt: turn.prompt ?? task.prompt,
@@ -353,13 +354,16 @@ export async function runAttemptJob(opts: {
       workspaceDir: ws.tree,
       limits: config.agentLimits,
       signal,
-      emit: (e) => recordAgentEvent(events, e),
+      emit: (e) => {
+        notes.interrupt();
+        return recordAgentEvent(events, e);
+      },
       emitActivity: (a) => recordAgentActivity(events, a),
       promptCacheKey: attempt.id,
       toolSurface: config.agentTools,
       firstChunk: turn.firstChunk,
       sandbox: box,
-      note: (text) => events.append("log", { chunkId: `engine-${job.turn}`, stream: "system", text }),
+      note: notes.note,
       session: attempt.engineSession,
       gateway: agentModel.gateway,
       stateFile: agentModel.stateFile,
