@@ -58,7 +58,7 @@ test("Test setup streams the saved script's log live, then says it succeeded; a 
 
   // An unsaved script is named as such, and saved before it is tested.
   await page.getByLabel("Setup script").fill('echo "preparing service-07"\nls\nsleep 3\necho "prepared service-07"');
-  await expect(page.getByText("Unsaved changes: Test setup runs the saved script.")).toBeVisible();
+  await expect(page.getByText("Not saved yet: Test setup runs the saved script.")).toBeVisible();
   await page.getByRole("button", { name: "Save and test" }).click();
   await expect(page.getByText("Saved. New tasks on this repository use it.")).toBeVisible();
 

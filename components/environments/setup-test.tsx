@@ -56,10 +56,11 @@ export function SetupTest({
   // The primary button is one element whatever its label, so it keeps the focus from "Save and test" to "Testing…".
   const primaryLabel = busy ? "Testing…" : dirty ? "Save and test" : "Test setup";
   const primaryUnavailable = !busy && (dirty ? draftScript.trim() === "" : !hasSaved);
+  // Worded apart from the save bar's "Unsaved changes", which says it for the whole form.
   const hint = dirty
     ? draftScript.trim() === ""
-      ? "Unsaved changes. Write a setup script to test it."
-      : "Unsaved changes: Test setup runs the saved script."
+      ? "Write a setup script and save it to test it."
+      : "Not saved yet: Test setup runs the saved script."
     : hasSaved
       ? "Runs the saved script in a fresh sandbox, as a task would, without the agent."
       : "Save a setup script to test it.";
