@@ -15,7 +15,7 @@ import {
   saveState,
   stderrTail,
 } from "./cli";
-import { budgetFailure, priorTurnsPrompt } from "./shared";
+import { budgetFailure, gatewayUsage, priorTurnsPrompt } from "./shared";
 import type { Engine, EngineRunOptions, EnginesConfig } from "./types";
 
 /**
@@ -104,7 +104,7 @@ async function runClaude(config: EnginesConfig, opts: EngineRunOptions & { state
   const saveProblem = await saveState(sandbox, opts.stateFile, [".claude", ".claude.json"], [".claude/statsig", ".claude/shell-snapshots", ".claude/todos"]);
   if (saveProblem) await opts.note(`Note: ${saveProblem}; a follow-up will start a new Claude Code session.\n`);
 
-  const usage = opts.gateway ? { inputTokens: opts.gateway.stats().inputTokens, outputTokens: opts.gateway.stats().outputTokens } : mapper.usage;
+  const usage = opts.gateway ? gatewayUsage(opts.gateway) : mapper.usage;
   let status: AgentStatus = "succeeded";
   let error: { code: string; message: string } | undefined;
   if (opts.signal.aborted || run.result.cancelled) {

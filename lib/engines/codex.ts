@@ -16,7 +16,7 @@ import {
   stderrTail,
 } from "./cli";
 import { CodexEventMapper } from "./codex-events";
-import { budgetFailure, priorTurnsPrompt } from "./shared";
+import { budgetFailure, gatewayUsage, priorTurnsPrompt } from "./shared";
 import type { Engine, EngineRunOptions, EnginesConfig } from "./types";
 
 /**
@@ -134,7 +134,7 @@ async function runCodex(config: EnginesConfig, opts: EngineRunOptions & { stateF
   const saveProblem = await saveState(sandbox, opts.stateFile, [".codex"], [".codex/log", ".codex/tmp", ".codex/.tmp", ".codex/cache"]);
   if (saveProblem) await opts.note(`Note: ${saveProblem}; a follow-up will start a new Codex session.\n`);
 
-  const usage = opts.gateway ? { inputTokens: opts.gateway.stats().inputTokens, outputTokens: opts.gateway.stats().outputTokens } : mapper.usage;
+  const usage = opts.gateway ? gatewayUsage(opts.gateway) : mapper.usage;
   let status: AgentStatus = "succeeded";
   let error: { code: string; message: string } | undefined;
   if (opts.signal.aborted || run.result.cancelled) {

@@ -14,6 +14,12 @@ export function workspaceRelative(p: string, root = "/workspace"): string {
   return p.startsWith(`${root}/`) ? p.slice(root.length + 1) : p.replace(/^\.\//, "");
 }
 
+/** What the engine's calls used this turn, as the gateway counted it (the figure that is enforced and billed). */
+export function gatewayUsage(gateway: ModelGateway) {
+  const s = gateway.stats();
+  return { inputTokens: s.inputTokens, outputTokens: s.outputTokens, cachedInputTokens: s.cachedInputTokens, reasoningTokens: s.reasoningTokens };
+}
+
 /** The attempt's token budget is spent: what the person reads (the same code as the Patchbay agent's). */
 export function budgetFailure(gateway: ModelGateway, maxTokens: number) {
   const s = gateway.stats();

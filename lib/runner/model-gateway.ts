@@ -49,7 +49,9 @@ async function recordGatewayEvent(events: AttemptEventWriter, e: GatewayEvent, g
   // The attempt's running total, as the Patchbay agent reports it after each model call.
   if (e.kind === "call" && gateway) {
     const s = gateway.stats();
-    await events.append("usage", { inputTokens: s.inputTokens, outputTokens: s.outputTokens }, { coalesce: true }).catch(() => undefined);
+    await events
+      .append("usage", { inputTokens: s.inputTokens, outputTokens: s.outputTokens, cachedInputTokens: s.cachedInputTokens, reasoningTokens: s.reasoningTokens }, { coalesce: true })
+      .catch(() => undefined);
   }
 }
 
