@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, gte, sql } from "drizzle-orm";
 import type { EngineName } from "../../lib/engines/names";
 import type { Db } from "../client";
 import { attempts, jobs, taskEvents, tasks, turns, type AttemptStatus, type DiffStats, type TaskMode, type TaskStatus } from "../schema";
@@ -115,4 +115,28 @@ export async function maxEventSeq(db: Db, attemptId: string): Promise<number> {
     .from(taskEvents)
     .where(eq(taskEvents.attemptId, attemptId));
   return Number(row?.max ?? -1);
+}
+
+/** A person's model usage: tokens and cost of their attempts since `since` (all of them when null). */
+export async function usageOfOwner(db: Db, ownerId: string, since: Date | null) {
+  const [row] = await db
+    .select({
+      attempts: sql<number>`count(*)::int`,
+      inputTokens: sql<number>`coalesce(sum(${attempts.inputTokens}), 0)::bigint`,
+      cachedInputTokens: sql<number>`coalesce(sum(${attempts.cachedInputTokens}), 0)::bigint`,
+      outputTokens: sql<number>`coalesce(sum(${attempts.outputTokens}), 0)::bigint`,
+      reasoningTokens: sql<number>`coalesce(sum(${attempts.reasoningTokens}), 0)::bigint`,
+      costUsd: sql<number | null>`sum(${attempts.costUsd})`,
+    })
+    .from(attempts)
+    .innerJoin(tasks, eq(tasks.id, attempts.taskId))
+    .where(since ? and(eq(tasks.ownerId, ownerId), gte(attempts.queuedAt, since)) : eq(tasks.ownerId, ownerId));
+  return {
+    attempts: Number(row?.attempts ?? 0),
+    inputTokens: Number(row?.inputTokens ?? 0),
+    cachedInputTokens: Number(row?.cachedInputTokens ?? 0),
+    outputTokens: Number(row?.outputTokens ?? 0),
+    reasoningTokens: Number(row?.reasoningTokens ?? 0),
+    costUsd: row?.costUsd === null || row?.costUsd === undefined ? null : Number(row.costUsd),
+  };
 }

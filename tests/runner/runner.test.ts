@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAttemptEvents } from "@/db/queries/events";
-import { findAttempt, findTask, insertTaskWithJobs, listAttempts } from "@/db/queries/tasks";
+import { findAttempt, findTask, insertTaskWithJobs, listAttempts, usageOfOwner } from "@/db/queries/tasks";
 import { users } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { runnerConfigFromEnv, type RunnerConfig } from "@/lib/runner/config";
@@ -102,6 +102,10 @@ describe.each(dbKinds)("runner on %s", (kind) => {
     // The task follows its attempts right after the attempt's own row.
     await waitFor(async () => (await findTask(handle.db, task.id))?.status === "succeeded", 5_000, "the task to follow");
     expect(attempt.inputTokens).toBeGreaterThan(0);
+    // Summed per person (the fake model has no price: the cost is unknown, not zero).
+    const usage = await usageOfOwner(handle.db, userId, null);
+    expect(usage.inputTokens).toBeGreaterThanOrEqual(attempt.inputTokens);
+    expect(usage.costUsd).toBeNull();
     // What the diff shows is the snapshot in the host repository; the checkout itself is gone.
     expect(attempt.snapshotCommit).toMatch(/^[0-9a-f]{40}$/);
     const shown = execFileSync("git", ["--git-dir", `${attempt.workspacePath}/host.git`, "diff", "--binary", "--find-renames", attempt.baseCommit!, attempt.snapshotCommit!], { encoding: "utf8" });
