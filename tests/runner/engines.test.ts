@@ -114,6 +114,18 @@ describe.each([
     expect(starts).toEqual(["0:c1", "0:c2", "1:c3"]);
   });
 
+  it("never gives the sandbox the model key: the engine holds a dummy, the gateway refuses other paths", async () => {
+    const { attempt: a } = await newTask(engine, "Look around [scenario:engine-env]");
+    const attempt = await finished(a.id);
+    expect(attempt.status).toBe("succeeded");
+    const events = await listAttemptEvents(handle.db, a.id);
+    const output = events.filter((e) => e.type === "log" && /^c\d+$/.test(String(e.payload.chunkId))).map((e) => String(e.payload.text)).join("");
+    expect(output).toContain("PATCHBAY_MODEL_URL=http://127.0.0.1:3129");
+    expect(output).toContain("gateway files: 403");
+    for (const key of [stack.env.OPENAI_API_KEY, stack.env.ANTHROPIC_API_KEY]) expect(output).not.toContain(key);
+    expect(events.some((e) => e.type === "model" && e.payload.kind === "refused" && e.payload.path === "/v1/files")).toBe(true);
+  });
+
   it("stops the CLI and everything it started on Stop", async () => {
     const { task, attempt: a } = await newTask(engine, "Run the slow build [scenario:engine-slow]");
     await waitFor(async () => {
