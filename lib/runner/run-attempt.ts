@@ -292,7 +292,7 @@ export async function runAttemptJob(opts: {
     });
     if (task.mode === "setup") {
       // Test setup: the script ran (it throws when it fails); nothing else happens in this attempt.
-      await events.append("log", { chunkId: "setup", stream: "system", text: "The setup script finished successfully.\n" });
+      await events.append("log", { chunkId: "setup-script", stream: "system", text: "The setup script finished successfully.\n" });
       await releaseAll();
       await setStatus("succeeded", { summary: "The setup script finished successfully.", finishedAt: new Date() });
       return (finalStatus = "succeeded");
