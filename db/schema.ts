@@ -397,3 +397,25 @@ export const githubRepoSettings = pgTable("github_repo_settings", {
   updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
   updatedAt: updatedAt(),
 });
+
+/**
+ * Messages a person sends to an attempt while its agent works (steering): delivered to the agent at its next step,
+ * recorded in the log where they landed.
+ */
+export const steerMessages = pgTable(
+  "steer_messages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    taskId: uuid("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    attemptId: uuid("attempt_id")
+      .notNull()
+      .references(() => attempts.id, { onDelete: "cascade" }),
+    turn: integer("turn").notNull(),
+    text: text("text").notNull(),
+    createdAt: createdAt(),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("steer_messages_pending_idx").on(t.attemptId, t.deliveredAt)],
+);

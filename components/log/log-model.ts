@@ -32,6 +32,8 @@ export type LogItem =
   | CommandItem
   | { kind: "turn"; key: string; turn: number }
   | { kind: "message"; key: string; turn: number; text: string; final: boolean }
+  /** A message the person sent while the agent worked, where it reached the agent. */
+  | { kind: "steer"; key: string; turn: number; text: string }
   /** The model's reasoning summary before an action ("thinking"). */
   | { kind: "reasoning"; key: string; turn: number; text: string; final: boolean }
   | { kind: "retry"; key: string; turn: number; attempt: number; maxRetries: number; delayMs: number; code: string; message: string }
@@ -172,6 +174,9 @@ export class LogModel {
         } else this.items.push({ kind: "reasoning", key, turn: e.turn, text: str(p.text), final: true });
         break;
       }
+      case "steer":
+        this.items.push({ kind: "steer", key, turn: e.turn, text: str(p.text) });
+        break;
       case "retry":
         this.items.push({
           kind: "retry",

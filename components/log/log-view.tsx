@@ -469,6 +469,13 @@ function ItemRow({
           <p className="mt-0.5 whitespace-pre-wrap [overflow-wrap:anywhere]">{item.text}</p>
         </details>
       );
+    case "steer":
+      return (
+        <div className="ml-auto max-w-[85%] rounded-lg border border-border bg-surface-2 px-3 py-2 font-sans text-sm">
+          <div className="mb-0.5 text-xs font-medium text-muted">You, while it worked</div>
+          <p className="whitespace-pre-wrap [overflow-wrap:anywhere]">{item.text}</p>
+        </div>
+      );
     case "retry":
       return (
         <div className="font-sans text-xs text-warning" role="note">

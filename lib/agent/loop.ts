@@ -40,8 +40,15 @@ export type RunAgentOptions = {
   model: ModelClient;
   mode: AgentMode;
   prompt: string;
+  /** Images the person attached to the prompt, as data: URLs (PNG, JPEG, WebP). */
+  promptImages?: string[];
   /** Earlier turns of the task (a follow-up continues them). */
-  priorTurns?: { prompt: string; finalMessage: string }[];
+  priorTurns?: { prompt: string; finalMessage: string; images?: string[] }[];
+  /**
+   * Messages the person sent while the agent works (steering): asked for between steps; each one is added to the
+   * conversation where it landed, and reported (activity "steer").
+   */
+  steer?: () => Promise<string[]>;
   exec: ShellExecutor;
   /** Write access for apply_patch; null in Ask mode. */
   fs: PatchFs | null;
@@ -61,6 +68,9 @@ export type RunAgentOptions = {
   /** Responses `prompt_cache_key`; default a fresh id per run. Pass the attempt's id so follow-ups share it. */
   promptCacheKey?: string;
 };
+
+/** How a message sent mid-run reads to the model (it knows it is not a new task). */
+export const STEER_PREFIX = "[A message from the person while you work — take it into account from now on, and acknowledge it briefly]\n";
 
 type Emitted = { kind: "event"; e: AgentEvent } | { kind: "activity"; e: AgentActivity };
 
@@ -166,9 +176,11 @@ export async function runAgent(opts: RunAgentOptions): Promise<AgentResult> {
   const history = model.createHistory();
   for (const turn of opts.priorTurns ?? []) {
     history.addUserMessage(turn.prompt);
+    for (const url of turn.images ?? []) history.addUserImage(url);
     if (turn.finalMessage) history.addAssistantMessage(turn.finalMessage);
   }
   history.addUserMessage(opts.prompt);
+  for (const url of opts.promptImages ?? []) history.addUserImage(url);
   const compactor = new Compactor({
     model,
     history,
@@ -259,6 +271,11 @@ export async function runAgent(opts: RunAgentOptions): Promise<AgentResult> {
       }
       // Images go after every tool result of the step (Chat Completions wants the results right after the calls).
       for (const url of images.splice(0)) history.addUserImage(url);
+      // Steering: what the person said meanwhile reaches the model before its next step.
+      for (const text of (await opts.steer?.()) ?? []) {
+        history.addUserMessage(`${STEER_PREFIX}${text}`);
+        events.activity({ type: "steer", text });
+      }
       if (sessions.failure) throw sessions.failure;
       checkCancelled();
     }

@@ -118,6 +118,8 @@ export type AgentActivity =
       tokensBefore: number;
       tokensAfter: number;
     }
+  /** A message the person sent while the agent worked, delivered to the model before this step. */
+  | { type: "steer"; text: string }
   /** Input the agent typed into a running exec_command session (write_stdin), under that command's chunk. */
   | { type: "command_input"; commandId: string; chunkId: string; text: string };
 

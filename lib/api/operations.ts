@@ -12,6 +12,7 @@ import {
   lastEventId,
   patchTaskInput,
   pullRequestInput,
+  steerInput,
   taskIdParam,
 } from "@/lib/tasks/schemas";
 import * as out from "./schemas";
@@ -138,6 +139,17 @@ export const operations = {
     params: taskIdParam,
     body: followUpInput,
     responses: { 201: { description: "The attempt that continues and its new turn.", schema: out.followUpResult } },
+  }),
+  steerAttempt: op({
+    operationId: "steerAttempt",
+    method: "POST",
+    path: "/api/tasks/{id}/messages",
+    summary: "Send a message while the agent works",
+    description: "Delivered to the named attempt's agent at its next step (between tool calls); 409 when it no longer works (send a follow-up).",
+    scope: "tasks:write",
+    params: taskIdParam,
+    body: steerInput,
+    responses: { 202: { description: "The message is queued for the agent's next step.", schema: out.steerResult } },
   }),
   getPullRequest: op({
     operationId: "getPullRequest",

@@ -126,6 +126,8 @@ export const cancelResult = z.object({ cancelled: z.number().int().meta({ descri
 
 export const followUpResult = z.object({ attemptId: uuid, turn: z.number().int() });
 
+export const steerResult = z.object({ id: uuid, attemptId: uuid, queued: z.literal(true) });
+
 export const pullRequest = z
   .object({
     pr: z.object({

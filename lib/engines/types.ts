@@ -32,7 +32,11 @@ export type EngineSandbox = {
 export type EngineRunOptions = {
   mode: AgentMode;
   prompt: string;
-  priorTurns: { prompt: string; finalMessage: string }[];
+  /** Images attached to the prompt (data: URLs). */
+  promptImages?: string[];
+  priorTurns: { prompt: string; finalMessage: string; images?: string[] }[];
+  /** Messages the person sent while the engine works (only the Patchbay agent takes them). */
+  steer?: () => Promise<string[]>;
   /** The attempt's agent sandbox (CLI engines run inside it). */
   sandbox: Sandbox;
   exec: ShellExecutor;

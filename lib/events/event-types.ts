@@ -16,4 +16,6 @@ export type TaskEventType =
   | "retry"
   | "compaction"
   /** A call an engine made through the model gateway (or one it refused), and the phase's summary. */
-  | "model";
+  | "model"
+  /** A message the person sent while the agent worked, where it reached the agent. */
+  | "steer";

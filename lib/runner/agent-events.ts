@@ -55,6 +55,8 @@ export function recordAgentActivity(events: AttemptEventWriter, a: AgentActivity
         tokensBefore: a.tokensBefore,
         tokensAfter: a.tokensAfter,
       });
+    case "steer":
+      return events.append("steer", { text: a.text });
     case "command_input":
       return events.append("log", { commandId: a.commandId, chunkId: a.chunkId, stream: "stdin", text: a.text }, { coalesce: true });
   }

@@ -6,6 +6,7 @@ import type { DbHandle } from "@/db";
 import { listAttemptEvents } from "@/db/queries/events";
 import type { JobRow } from "@/db/queries/jobs";
 import { findEnvironment } from "@/db/queries/environments";
+import { takeSteerMessages } from "@/db/queries/steer";
 import { findAttempt, findTask, listTurns, refreshTaskStatus, updateAttempt } from "@/db/queries/tasks";
 import type { AttemptStatus } from "@/db/schema";
 import { engineFor } from "@/lib/engines";
@@ -348,6 +349,7 @@ export async function runAttemptJob(opts: {
       mode,
       prompt: turn.prompt ?? task.prompt,
       priorTurns: turn.prior,
+      steer: () => takeSteerMessages(db, attempt.id),
       exec,
       startCommand,
       fs: patchFs,

@@ -28,6 +28,12 @@ export const followUpInput = z.object({
 
 export const taskIdParam = z.object({ id: z.string().uuid("is not a task id") });
 
+/** A message to the attempt on screen while its agent works (steering). */
+export const steerInput = z.object({
+  attemptId: z.string().uuid("is not an attempt id"),
+  text: text().trim().min(1, "is empty").max(4_000, "is longer than 4,000 characters"),
+});
+
 export const attemptParams = z.object({ id: z.string().uuid("is not a task id"), attemptId: z.string().uuid("is not an attempt id") });
 
 export const patchTaskInput = z

@@ -9,6 +9,7 @@ import { runnerConfigFromEnv, type RunnerConfig } from "@/lib/runner/config";
 import { startRunner, type Runner } from "@/lib/runner/runner";
 import { cancelTask } from "@/lib/tasks/cancel";
 import { addFollowUp } from "@/lib/tasks/follow-up";
+import { steerAttempt } from "@/lib/tasks/steer";
 import { fakeRepo } from "../pr/helpers";
 import { dbKinds, openTestDb } from "../helpers/db";
 import { startTestStack, setProcessDb, waitFor, type TestStack } from "../helpers/stack";
@@ -156,6 +157,27 @@ describe.each(dbKinds)("runner on %s", (kind) => {
     const logs = events.filter((e) => e.type === "log");
     expect(logs.some((e) => e.payload.stream === "stdin" && String(e.payload.text).includes("hello"))).toBe(true);
     expect(logs.map((e) => String(e.payload.text)).join("")).toContain("got: hello");
+  });
+
+  it("delivers a message sent while the agent works at its next step; the agent acknowledges it", async () => {
+    const { task, attempts } = await newTask("[scenario:steerable] tick for a while");
+    await waitFor(async () => {
+      const events = await listAttemptEvents(handle.db, attempts[0].id);
+      return events.some((e) => e.type === "log" && String(e.payload.text).includes("tick 2"));
+    }, 30_000, "the slow command to start");
+    await steerAttempt({ userId, taskId: task.id, attemptId: attempts[0].id, text: "Also print the date at the end" });
+    const attempt = await finished(attempts[0].id);
+    expect(attempt.status).toBe("succeeded");
+    expect(attempt.summary).toContain("Understood");
+    const events = await listAttemptEvents(handle.db, attempt.id);
+    const steer = events.findIndex((e) => e.type === "steer");
+    expect(events[steer]?.payload.text).toBe("Also print the date at the end");
+    // It landed after the command it arrived during, before the answer to it.
+    const commandEnd = events.findIndex((e) => e.type === "command" && e.payload.phase === "end");
+    const message = events.findIndex((e) => e.type === "message");
+    expect(commandEnd).toBeLessThan(steer);
+    expect(steer).toBeLessThan(message);
+    await expect(steerAttempt({ userId, taskId: task.id, attemptId: attempt.id, text: "too late" })).rejects.toMatchObject({ code: "not_working" });
   });
 
   it("answers an Ask task with file citations, changes nothing and keeps no checkout", async () => {

@@ -28,6 +28,8 @@ export type Scenario = {
     kind?: "code" | "ask";
     /** Only for follow-up turns (a new user message after a final answer). */
     followUp?: boolean;
+    /** Chosen when the newest user message is one the person sent while the agent worked (steering). */
+    steer?: boolean;
     /** The fallback of its kind. */
     default?: boolean;
   };
@@ -95,6 +97,9 @@ function isUserTurn(m: ChatLikeMessage): boolean {
   return text.trim() !== "" && !text.startsWith(COMPACTION_MARKER) && !PROGRESS.test(text) && !HARNESS_CONTEXT.test(text);
 }
 
+/** How the agent loop prefixes a message the person sent while it worked (lib/agent/loop.ts STEER_PREFIX). */
+const STEER_MARK = "[A message from the person while you work";
+
 export function selectScenario(scenarios: Scenario[], messages: ChatLikeMessage[]): Selection {
   const summaryIdx = messages.findLastIndex((m) => m.role === "user" && PROGRESS.test(textOf(m.content)));
   if (summaryIdx >= 0) {
@@ -128,6 +133,11 @@ export function selectScenario(scenarios: Scenario[], messages: ChatLikeMessage[
     if (marked) return pick(marked);
     const fu = scenarios.find((s) => s.match.followUp && hasKeyword(s, last));
     if (fu) return pick(fu);
+  }
+  // A message sent while the agent worked: acknowledged by the steering scenario, its steps counted from it.
+  if (last.startsWith(STEER_MARK)) {
+    const steer = scenarios.find((s) => s.match.steer);
+    if (steer) return pick(steer);
   }
   const prompt = followUp ? last : first;
   const marked = byMarker(prompt);
