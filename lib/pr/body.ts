@@ -155,12 +155,14 @@ export function allTurnBullets(events: AttemptEventLite[], turns?: (turn: number
   return bullets;
 }
 
-export function buildPullRequestBody(opts: { title: string; events: AttemptEventLite[]; taskUrl: string }): string {
+export function buildPullRequestBody(opts: { title: string; events: AttemptEventLite[]; taskUrl: string; fixesIssue?: number | null }): string {
   const bullets = allTurnBullets(opts.events);
   const checks = checkRuns(opts.events);
   const summary = (bullets.length ? bullets : [opts.title]).map((b) => `- ${b}`);
   const testing = checks.length ? checks.map(checkLine) : ["- No checks were run."];
-  const footer = `---\n[View this task in Patchbay](${opts.taskUrl})`;
+  // A task started from an issue closes it when merged (GitHub's closing keyword).
+  const fixes = opts.fixesIssue ? `Fixes #${opts.fixesIssue}\n\n` : "";
+  const footer = `${fixes}---\n[View this task in Patchbay](${opts.taskUrl})`;
   let head = `## Summary\n${summary.join("\n")}\n\n## Testing\n${testing.join("\n")}`;
   if (head.length + footer.length + 4 > MAX_BODY) head = `${head.slice(0, MAX_BODY - footer.length - 10)}\n…`;
   return `${head}\n\n${footer}\n`;

@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import type { Octokit } from "@octokit/rest";
 import { getDb } from "@/db";
 import { findUserById } from "@/db/queries/auth";
+import { findTaskLink, type GitHubTaskLinkRow } from "@/db/queries/github-hooks";
 import { listMessagesAndCommands, setAttemptBranch, setTaskPullRequest, setTaskPullRequestState } from "@/db/queries/pr";
 import { listAttempts, type AttemptRow, type TaskRow } from "@/db/queries/tasks";
 import { getEnv } from "@/lib/env";
@@ -242,6 +243,11 @@ async function checkStillApplies(p: Prepared, baseTip: string, commit: string) {
   );
 }
 
+/** The issue a task started from GitHub closes (its PR says "Fixes #N"). */
+function fixesIssue(link: GitHubTaskLinkRow | null): number | null {
+  return link?.kind === "issue" ? link.number : null;
+}
+
 async function storePull(taskId: string, pull: GitHubPull, branch: string): Promise<PullRequestInfo> {
   const result = info(pull, branch);
   await setTaskPullRequest(await getDb(), taskId, { prUrl: result.url, prNumber: result.number, prState: result.state, prBranch: branch });
@@ -284,7 +290,7 @@ export async function createPullRequest({ userId, taskId, draft = false }: { use
     await setAttemptBranch(await getDb(), p.attempt.id, branch, commit);
     await checkStillApplies(p, baseTip, commit);
     await pushBranch(p.target, commit, branch);
-    const body = buildPullRequestBody({ title: task.title, events: p.events, taskUrl: p.taskUrl });
+    const body = buildPullRequestBody({ title: task.title, events: p.events, taskUrl: p.taskUrl, fixesIssue: fixesIssue(await findTaskLink(await getDb(), task.id)) });
     const pull = await openPull(p, branch, body, draft);
     return storePull(task.id, pull, branch);
   });
@@ -328,7 +334,10 @@ async function updateLocked(userId: string, task: TaskRow): Promise<PullRequestI
   });
   await setAttemptBranch(await getDb(), p.attempt.id, branch, commit);
   await pushBranch(p.target, commit, branch);
-  const body = buildPullRequestBody({ title: task.title, events: p.events, taskUrl: p.taskUrl });
+  const link = await findTaskLink(await getDb(), task.id);
+  // A pull request someone else opened (a fix asked for on GitHub) keeps its own description.
+  if (link?.kind === "fix") return storePull(task.id, current, branch);
+  const body = buildPullRequestBody({ title: task.title, events: p.events, taskUrl: p.taskUrl, fixesIssue: fixesIssue(link) });
   const pull = await updatePullBody(p, task.prNumber, body);
   return storePull(task.id, pull, branch);
 }

@@ -23,6 +23,12 @@ const SESSION_COOKIES = ["__Secure-next-auth.session-token", "next-auth.session-
 
 /** next-auth's own endpoints protect their POSTs with its double-submit CSRF token. */
 const isNextAuth = (pathname: string) => pathname.startsWith("/api/auth/");
+/**
+ * Webhooks authenticated by a signature over their body (the GitHub App's): a server, not a browser, sends them,
+ * with no Origin; their handlers check the signature and never read a cookie, so a forged cross-site request
+ * carries nothing they would accept.
+ */
+export const SIGNED_WEBHOOK_PATHS = new Set(["/api/github/webhook"]);
 const isApi = (pathname: string) => pathname === "/api" || pathname.startsWith("/api/");
 
 function hasSessionCookie(cookieHeader: string | null): boolean {
@@ -99,7 +105,7 @@ function checkContentType(req: RequestFacts): Refusal | null {
  */
 export function checkStateChange(req: RequestFacts, env: OriginEnv, opts: { bearerTokens?: boolean } = {}): Refusal | null {
   const method = req.method.toUpperCase();
-  if (!STATE_CHANGING.has(method) || isNextAuth(req.pathname)) return null;
+  if (!STATE_CHANGING.has(method) || isNextAuth(req.pathname) || SIGNED_WEBHOOK_PATHS.has(req.pathname)) return null;
   if (opts.bearerTokens && isBearerOnly(req)) return null;
   return checkOrigin(req, env) ?? (isApi(req.pathname) ? checkContentType(req) : null);
 }

@@ -1,0 +1,261 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { eq } from "drizzle-orm";
+import { findTaskLink } from "@/db/queries/github-hooks";
+import { findTask, listAttempts } from "@/db/queries/tasks";
+import { githubDeliveries, githubTaskLinks, tasks, users } from "@/db/schema";
+import { getEnv } from "@/lib/env";
+import { startGitHubHooksWorker, type GitHubHooksWorker } from "@/lib/github-hooks/worker";
+import { runnerConfigFromEnv } from "@/lib/runner/config";
+import { startRunner, type Runner } from "@/lib/runner/runner";
+import { dbKinds, openTestDb } from "../helpers/db";
+import { setProcessDb, startTestStack, waitFor, type TestStack } from "../helpers/stack";
+import { fakeRepo } from "../pr/helpers";
+import { conversation, gh, startWebhookServer } from "./helpers";
+
+/**
+ * Reviews and fixes from GitHub, end to end: people act on the fake GitHub (comments, review requests), which
+ * delivers signed webhooks over HTTP to the app's real route (behind proxy.ts); the worker does the GitHub calls
+ * and starts tasks that the real runner works against the fake model; their results go back to the fake GitHub.
+ */
+
+// A review, a fix and an issue task each run a real attempt in the sandbox.
+vi.setConfig({ testTimeout: 150_000 });
+
+let stack: TestStack;
+let server: Awaited<ReturnType<typeof startWebhookServer>>;
+beforeAll(async () => {
+  stack = await startTestStack();
+  server = await startWebhookServer();
+  await gh(stack, "POST", "webhooks", { url: server.hookUrl });
+});
+afterAll(async () => {
+  await server?.close();
+  await stack?.close();
+});
+
+const SUM_WITH_STRINGS = "function sum(numbers) {\n  let total = 0;\n  for (const n of numbers) total += Number(n);\n  return total;\n}\n\nmodule.exports = { sum };\n";
+
+describe.each(dbKinds)("webhooks on %s", (kind) => {
+  let handle: Awaited<ReturnType<typeof openTestDb>>;
+  let runner: Runner;
+  let worker: GitHubHooksWorker;
+  let alice: string;
+
+  beforeAll(async () => {
+    handle = await openTestDb(kind);
+    setProcessDb(handle);
+    runner = await startRunner(
+      handle,
+      runnerConfigFromEnv(getEnv(), {
+        dataDir: stack.dataDir,
+        concurrency: 4,
+        perUserLimit: 4,
+        pollMs: 200,
+        heartbeatMs: 200,
+        model: { baseURL: stack.model.url, apiKey: "sk-test", model: "fake-codex", apiMode: "responses", timeoutMs: 30_000, maxRetries: 0 },
+      }),
+    );
+    worker = await startGitHubHooksWorker(handle, { pollMs: 100 });
+    const [a] = await handle.db.insert(users).values({ name: "Alice Example", githubLogin: "alice", githubId: 1001 }).returning();
+    alice = a.id;
+    await stack.github.reset();
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await runner?.stop();
+    await handle?.cleanup();
+  });
+
+  /** A pull request by alice from a new branch that makes sum() take numeric strings. */
+  async function openSumPull(branch: string) {
+    await gh(stack, "POST", "repos/acme/widgets/commits", { branch, files: { "src/sum.js": SUM_WITH_STRINGS }, message: "sum takes numeric strings" });
+    return gh(stack, "POST", "repos/acme/widgets/pulls", { user: "alice", head: branch, title: "sum() takes numeric strings", body: "So that form values add up." });
+  }
+
+  const comment = (number: number, user: string, body: string) =>
+    gh(stack, "POST", `repos/acme/widgets/issues/${number}/comments`, { user, body }) as Promise<{
+      comment: { id: number; html_url: string };
+      delivery: { guid: string; status: number; response: string };
+    }>;
+
+  const taskCount = async () => (await handle.db.select().from(tasks)).length;
+
+  /** The link of the task a delivery started, once its result is on GitHub. */
+  const settled = (deliveryId: string) =>
+    waitFor(
+      async () => {
+        const [link] = await handle.db.select().from(githubTaskLinks).where(eq(githubTaskLinks.deliveryId, deliveryId));
+        return link && (link.state === "done" || link.state === "failed") ? link : null;
+      },
+      90_000,
+      `the result of delivery ${deliveryId}`,
+    );
+
+  const handled = (deliveryId: string) =>
+    waitFor(
+      async () => {
+        const [row] = await handle.db.select().from(githubDeliveries).where(eq(githubDeliveries.id, deliveryId));
+        return row && (row.status === "done" || row.status === "failed") ? row : null;
+      },
+      30_000,
+      `delivery ${deliveryId} to be handled`,
+    );
+
+  it("refuses a delivery with a bad signature, or none, with 401 and records nothing", async () => {
+    const pull = await openSumPull("feature/unsigned");
+    const { comment: c } = await comment(pull.number, "carol", "just a comment"); // no command: ignored (200)
+    expect(c.id).toBeGreaterThan(0);
+    const before = await handle.db.select().from(githubDeliveries);
+    const deliveries = (await gh(stack, "GET", "webhooks/deliveries")) as { guid: string; event: string }[];
+    const payload = JSON.parse(stack.github.webhooks.deliveries.find((d) => d.guid === deliveries[deliveries.length - 1].guid)!.body);
+    payload.comment.body = "@patchbay review";
+    for (const signature of ["bad", "none"]) {
+      const d = await gh(stack, "POST", "webhooks/send", { event: "issue_comment", payload, signature });
+      expect(d.status, signature).toBe(401);
+      expect(JSON.parse(d.response)).toMatchObject({ error: { code: "bad_signature" } });
+    }
+    expect(await handle.db.select().from(githubDeliveries)).toEqual(before);
+    expect(await conversation(stack, pull.number)).toMatchObject({ comments: [{ user: "carol", reactions: [] }], reviews: [] });
+  });
+
+  it("@patchbay review: reacts, runs an Ask review of the head on alice's board, posts ONE review with inline comments on the changed lines; a replay is ignored", async () => {
+    const pull = await openSumPull("feature/sum-strings");
+    const fake = fakeRepo(stack);
+    const head = fake.sha("refs/heads/feature/sum-strings");
+    const before = await taskCount();
+
+    const { comment: c, delivery } = await comment(pull.number, "alice", "Looks good to me.\n\n@patchbay review");
+    expect(delivery.status).toBe(202);
+    expect(JSON.parse(delivery.response)).toMatchObject({ queued: true });
+
+    // Replays: GitHub's Redeliver (same delivery id), and the same signed body under a new delivery id.
+    const again = await gh(stack, "POST", `webhooks/deliveries/${delivery.guid}/redeliver`);
+    expect(again.status).toBe(200);
+    expect(JSON.parse(again.response)).toMatchObject({ ignored: "duplicate" });
+    const body = stack.github.webhooks.deliveries.find((d) => d.guid === delivery.guid)!.body;
+    const copied = await gh(stack, "POST", "webhooks/send", { event: "issue_comment", payload: JSON.parse(body) });
+    expect(copied.status).toBe(200);
+    expect(JSON.parse(copied.response)).toMatchObject({ ignored: "duplicate" });
+
+    const link = await settled(delivery.guid);
+    expect(link).toMatchObject({ kind: "review", state: "done", number: pull.number, commentId: c.id, sourceUrl: c.html_url, requestedBy: "alice" });
+    expect(await taskCount()).toBe(before + 1);
+    const task = (await findTask(handle.db, link.taskId))!;
+    expect(task).toMatchObject({ ownerId: alice, mode: "ask", baseBranch: "feature/sum-strings", repoFullName: "acme/widgets", status: "succeeded" });
+    expect(task.title).toBe(`Review pull request #${pull.number} of acme/widgets: "sum() takes numeric strings"`);
+    expect(task.prompt).toContain(`git diff ${pull.base.sha}...HEAD`);
+    expect(task.prompt).toContain("- src/sum.js (modified, +1 −1)");
+    const [attempt] = await listAttempts(handle.db, task.id);
+    expect(attempt.baseCommit).toBe(head);
+
+    const convo = await conversation(stack, pull.number);
+    // Eyes on the comment, once (the replays did nothing).
+    expect(convo.comments[0]).toMatchObject({ id: c.id, reactions: [{ content: "eyes", user: "patchbay-fake[bot]" }] });
+    expect(convo.reviews).toHaveLength(1);
+    const [review] = convo.reviews;
+    expect(review).toMatchObject({ user: "patchbay-fake[bot]", state: "COMMENTED", commitId: head });
+    expect(link.resultUrl).toContain(`/pull/${pull.number}#pullrequestreview-${review.id}`);
+    // Inline, ranked P1 first, on the new side of the lines the pull request changed (line 1 is a context line of
+    // the hunk); the greet.js finding is not on the diff and goes to the summary.
+    expect(review.comments.map((x) => [x.path, x.line, x.side, x.body.split("\n")[0]])).toEqual([
+      ["src/sum.js", 3, "RIGHT", "**P1** · A value that is not a number makes the total NaN"],
+      ["src/sum.js", 1, "RIGHT", "**P3** · Name the parameter for what it takes now"],
+    ]);
+    expect(review.comments[0].body).toContain("Number.isFinite");
+    expect(review.body).toContain("### Patchbay review");
+    expect(review.body).toContain("Values that are not numbers make the whole total `NaN`");
+    expect(review.body).toContain("**Findings:** 1 × P1, 1 × P2, 1 × P3 (2 inline)");
+    expect(review.body).toContain("- `src/greet.js:2` **P2** · greet() keeps surrounding spaces — Not part of this pull request");
+    expect(review.body).toContain(`[View this review in Patchbay](http://localhost:3000/tasks/${task.id}) · asked by @alice`);
+    // Nothing else was said: no comment from the App, and its own activity started nothing.
+    expect(convo.comments).toHaveLength(1);
+    expect(await taskCount()).toBe(before + 1);
+  });
+
+  it("a comment by someone without write access gets a polite reply and starts nothing", async () => {
+    const pull = await openSumPull("feature/from-carol");
+    const before = await taskCount();
+    const { comment: c, delivery } = await comment(pull.number, "carol", "@patchbay fix make greet trim the name");
+    expect(delivery.status).toBe(202);
+    expect(await handled(delivery.guid)).toMatchObject({ status: "done", payload: null });
+    const convo = await conversation(stack, pull.number);
+    expect(convo.comments).toHaveLength(2);
+    expect(convo.comments[0]).toMatchObject({ id: c.id, reactions: [] });
+    expect(convo.comments[1]).toMatchObject({ user: "patchbay-fake[bot]" });
+    expect(convo.comments[1].body).toBe(
+      "@carol Sorry — only people with write access to acme/widgets can ask Patchbay for reviews and changes. A maintainer can ask on your behalf.",
+    );
+    expect(await taskCount()).toBe(before);
+  });
+
+  it("someone with write access who never signed in to Patchbay is asked to sign in first", async () => {
+    await gh(stack, "PUT", "repos/acme/widgets/collaborators/bob", { permission: "write" });
+    const pull = await openSumPull("feature/from-bob");
+    const before = await taskCount();
+    const { delivery } = await comment(pull.number, "bob", "@patchbay review");
+    await handled(delivery.guid);
+    const convo = await conversation(stack, pull.number);
+    expect(convo.comments[1].body).toMatch(/^@bob Patchbay works for people who use it, .*Sign in once at http:\/\/localhost:3000 with GitHub/);
+    expect(convo.comments[0].reactions).toEqual([]);
+    expect(await taskCount()).toBe(before);
+  });
+
+  it("@patchbay fix <what>: a Code task on the pull request's branch, its commit pushed to that branch, the same pull request updated", async () => {
+    const fake = fakeRepo(stack);
+    const pull = await gh(stack, "POST", "repos/acme/widgets/pulls", { user: "alice", head: "develop", title: "Start a changelog", body: "Written by alice." });
+    const headBefore = fake.sha("refs/heads/develop");
+    const { comment: c, delivery } = await comment(pull.number, "alice", "@patchbay fix make greet trim the name");
+    const link = await settled(delivery.guid);
+    expect(link).toMatchObject({ kind: "fix", state: "done", headRef: "develop", headSha: headBefore, commentId: c.id });
+
+    const task = (await findTask(handle.db, link.taskId))!;
+    expect(task).toMatchObject({ ownerId: alice, mode: "code", baseBranch: "develop", prNumber: pull.number, prBranch: "develop", prState: "open" });
+    expect(task.title).toBe("make greet trim the name");
+    const [attempt] = await listAttempts(handle.db, task.id);
+
+    // GitHub's develop: one new commit on top of what it was, holding exactly the attempt's diff, by alice.
+    const headAfter = fake.sha("refs/heads/develop");
+    expect(fake.sha(`${headAfter}^`)).toBe(headBefore);
+    expect(fake.git(["diff", "--binary", "--find-renames", headBefore, headAfter])).toBe(attempt.diff);
+    expect(fake.git(["log", "-1", "--format=%an", headAfter]).trim()).toBe("Alice Example");
+    expect(attempt).toMatchObject({ baseCommit: headBefore, headCommit: headAfter, branchName: "develop" });
+
+    // The same pull request, now with that head; its description is still alice's.
+    const pulls = stack.github.state.pulls.filter((p) => p.headRef === "develop");
+    expect(pulls).toHaveLength(1);
+    expect(pulls[0]).toMatchObject({ number: pull.number, body: "Written by alice." });
+    const api = await fetch(`${stack.github.apiUrl}/repos/acme/widgets/pulls/${pull.number}/files`, {
+      headers: { authorization: `token ${stack.github.state.issueInstallationToken(stack.github.state.installations.get(501)!, null, { pull_requests: "read" }).token}` },
+    }).then((r) => r.json() as Promise<{ filename: string }[]>);
+    expect(api.map((f) => f.filename).sort()).toEqual(["CHANGELOG.md", "src/greet.js"]);
+
+    const convo = await conversation(stack, pull.number);
+    expect(convo.comments[0].reactions).toEqual([{ content: "eyes", user: "patchbay-fake[bot]" }]);
+    const reply = convo.comments[1];
+    expect(reply.user).toBe("patchbay-fake[bot]");
+    expect(reply.body).toContain(`@alice Pushed ${headAfter.slice(0, 7)} to \`develop\`.`);
+    expect(reply.body).toContain("- `greet()` now trims surrounding whitespace from the name before building the greeting (src/greet.js:L1-L3)");
+    expect(reply.body).toContain(`[Open the task in Patchbay](http://localhost:3000/tasks/${task.id})`);
+  });
+
+  it("@patchbay <task> on an issue: a Code task whose pull request says Fixes #N, and a reply linking it", async () => {
+    const issue = await gh(stack, "POST", "repos/acme/widgets/issues", { user: "alice", title: "greet keeps the spaces", body: "greet(\"  Ada \") says Hello,   Ada !" });
+    const { delivery } = await comment(issue.number, "alice", "@patchbay make greet trim the name");
+    const link = await settled(delivery.guid);
+    expect(link).toMatchObject({ kind: "issue", state: "done", number: issue.number });
+    const task = (await findTask(handle.db, link.taskId))!;
+    expect(task).toMatchObject({ ownerId: alice, mode: "code", baseBranch: "main", prState: "open" });
+    expect(task.prompt).toContain(`This comes from issue #${issue.number} of acme/widgets, "greet keeps the spaces"`);
+
+    const pull = stack.github.state.pulls.find((p) => p.number === task.prNumber)!;
+    expect(pull).toMatchObject({ baseRef: "main", headRef: task.prBranch, title: "make greet trim the name", state: "open" });
+    expect(pull.body).toContain(`Fixes #${issue.number}\n`);
+    expect(pull.body).toContain("## Summary\n- `greet()` now trims surrounding whitespace");
+    expect(link.resultUrl).toBe(task.prUrl);
+
+    const convo = await conversation(stack, issue.number);
+    expect(convo.comments[0].reactions).toEqual([{ content: "eyes", user: "patchbay-fake[bot]" }]);
+    expect(convo.comments[1].body).toContain(`@alice Opened #${pull.number} for this: ${task.prUrl}`);
+    expect(await findTaskLink(handle.db, task.id)).toMatchObject({ sourceUrl: expect.stringContaining(`/issues/${issue.number}#issuecomment-`) });
+  });
+});
