@@ -3,6 +3,7 @@ import type { TaskEventType } from "../lib/events/event-types";
 import type { EngineName } from "../lib/engines/names";
 import type { ApiScope } from "../lib/auth/scopes";
 import {
+  customType,
   bigint,
   bigserial,
   boolean,
@@ -418,4 +419,33 @@ export const steerMessages = pgTable(
     deliveredAt: timestamp("delivered_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [index("steer_messages_pending_idx").on(t.attemptId, t.deliveredAt)],
+);
+
+/** Raw bytes (Postgres bytea; PGlite and node-postgres both hand back a Uint8Array/Buffer). */
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => "bytea",
+  fromDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v)),
+});
+
+/**
+ * Images a person attached to a prompt or a follow-up (PNG, JPEG, WebP; checked by content, size-capped). Uploaded
+ * first (owner only), then attached to a task's turn when the task or follow-up is created; shown in the
+ * conversation and sent to the model as image input.
+ */
+export const images = pgTable(
+  "images",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    ownerId: uuid("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    taskId: uuid("task_id").references(() => tasks.id, { onDelete: "cascade" }),
+    turn: integer("turn"),
+    position: integer("position").notNull().default(0),
+    mime: text("mime").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    data: bytea("data").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("images_task_turn_idx").on(t.taskId, t.turn), index("images_owner_idx").on(t.ownerId, t.createdAt)],
 );

@@ -86,8 +86,8 @@ async function readCapped(req: Request, cap: number): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-export async function parseJson<T>(req: Request, schema: ZodType<T>): Promise<T> {
-  const text = await readCapped(req, MAX_JSON_BYTES);
+export async function parseJson<T>(req: Request, schema: ZodType<T>, opts: { maxBytes?: number } = {}): Promise<T> {
+  const text = await readCapped(req, opts.maxBytes ?? MAX_JSON_BYTES);
   let data: unknown;
   try {
     data = text ? JSON.parse(text) : {};

@@ -1,8 +1,8 @@
 import "server-only";
-import { and, asc, eq, gte, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, sql } from "drizzle-orm";
 import type { EngineName } from "../../lib/engines/names";
 import type { Db } from "../client";
-import { attempts, jobs, taskEvents, tasks, turns, type AttemptStatus, type DiffStats, type TaskMode, type TaskStatus } from "../schema";
+import { attempts, images, jobs, taskEvents, tasks, turns, type AttemptStatus, type DiffStats, type TaskMode, type TaskStatus } from "../schema";
 
 export type TaskRow = typeof tasks.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
@@ -19,13 +19,17 @@ export type NewTaskInput = {
   attemptsCount: number;
   /** The engine that works the task (default: the column's, the Patchbay agent). */
   engine?: EngineName;
+  /** Uploaded images of the owner to attach to the first turn (attached in the same transaction as the jobs). */
+  imageIds?: string[];
 };
 
 /** Inserts the task, its first turn, one attempt per Best-of-N slot and one queued job per attempt, atomically. */
 export async function insertTaskWithJobs(db: Db, input: NewTaskInput) {
   return db.transaction(async (tx) => {
-    const [task] = await tx.insert(tasks).values(input).returning();
+    const { imageIds = [], ...values } = input;
+    const [task] = await tx.insert(tasks).values(values).returning();
     await tx.insert(turns).values({ taskId: task.id, seq: 0, prompt: input.prompt });
+    await attachTurnImages(tx as unknown as Db, { ownerId: input.ownerId, taskId: task.id, turn: 0, imageIds });
     const rows = await tx
       .insert(attempts)
       .values(Array.from({ length: input.attemptsCount }, (_, index) => ({ taskId: task.id, index })))
@@ -139,4 +143,27 @@ export async function usageOfOwner(db: Db, ownerId: string, since: Date | null) 
     reasoningTokens: Number(row?.reasoningTokens ?? 0),
     costUsd: row?.costUsd === null || row?.costUsd === undefined ? null : Number(row.costUsd),
   };
+}
+
+/**
+ * Attaches the owner's uploaded images to a turn, in order (before any job of the turn can be claimed: call it in
+ * the transaction that queues them). Each must be the owner's and not attached yet, else nothing is attached.
+ */
+export async function attachTurnImages(db: Db, opts: { ownerId: string; taskId: string; turn: number; imageIds: string[] }): Promise<void> {
+  if (opts.imageIds.length === 0) return;
+  const ids = [...new Set(opts.imageIds)];
+  const rows = await db
+    .update(images)
+    .set({ taskId: opts.taskId, turn: opts.turn })
+    .where(and(inArray(images.id, ids), eq(images.ownerId, opts.ownerId), isNull(images.taskId)))
+    .returning({ id: images.id });
+  if (rows.length !== ids.length) throw new ImageAttachError();
+  for (const [position, id] of ids.entries()) await db.update(images).set({ position }).where(eq(images.id, id));
+}
+
+export class ImageAttachError extends Error {
+  constructor() {
+    super("an attached image is not the owner's, or was attached already");
+    this.name = "ImageAttachError";
+  }
 }

@@ -116,7 +116,7 @@ export const taskDetail = z
       finishedAt: when.nullable(),
     }),
     attempts: z.array(attemptDetail),
-    turns: z.array(z.object({ seq: z.number().int(), prompt: z.string(), createdAt: when })),
+    turns: z.array(z.object({ seq: z.number().int(), prompt: z.string(), createdAt: when, images: z.array(uuid) })),
   })
   .meta({ id: "TaskDetail" });
 

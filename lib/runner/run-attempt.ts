@@ -7,6 +7,7 @@ import { listAttemptEvents } from "@/db/queries/events";
 import type { JobRow } from "@/db/queries/jobs";
 import { findEnvironment } from "@/db/queries/environments";
 import { takeSteerMessages } from "@/db/queries/steer";
+import { turnImageUrls } from "@/lib/images/images";
 import { findAttempt, findTask, listTurns, refreshTaskStatus, updateAttempt } from "@/db/queries/tasks";
 import type { AttemptStatus } from "@/db/schema";
 import { engineFor } from "@/lib/engines";
@@ -100,16 +101,18 @@ function ownedPatchFs(inner: PatchFs, root: string, user: { uid: number; gid: nu
 
 /** The final message of every earlier turn of this attempt, for a follow-up to continue from. */
 async function priorTurns(handle: DbHandle, taskId: string, attemptId: string, turn: number) {
-  const [turns, events] = await Promise.all([listTurns(handle.db, taskId), listAttemptEvents(handle.db, attemptId)]);
+  const [turns, events, images] = await Promise.all([listTurns(handle.db, taskId), listAttemptEvents(handle.db, attemptId), turnImageUrls(handle.db, taskId)]);
   const finals = new Map<number, string>();
   let commands = 0;
   for (const e of events) {
     if (e.type === "message" && typeof e.payload.text === "string") finals.set(e.turn, e.payload.text);
     if (e.type === "command" && e.payload.phase === "start" && /^c\d+$/.test(String(e.payload.chunkId))) commands++;
   }
-  const prior = turns.filter((t) => t.seq < turn).map((t) => ({ prompt: t.prompt, finalMessage: finals.get(t.seq) ?? "" }));
+  const prior = turns
+    .filter((t) => t.seq < turn)
+    .map((t) => ({ prompt: t.prompt, finalMessage: finals.get(t.seq) ?? "", images: images.get(t.seq) ?? [] }));
   const current = turns.find((t) => t.seq === turn);
-  return { prior, prompt: current?.prompt, firstChunk: commands + 1 };
+  return { prior, prompt: current?.prompt, images: images.get(turn) ?? [], firstChunk: commands + 1 };
 }
 
 /** Free space on the attempt's volume below which a command is told the disk is full. */
@@ -348,6 +351,7 @@ export async function runAttemptJob(opts: {
     const result = await engine.run({
       mode,
       prompt: turn.prompt ?? task.prompt,
+      promptImages: turn.images,
       priorTurns: turn.prior,
       steer: () => takeSteerMessages(db, attempt.id),
       exec,

@@ -1,7 +1,8 @@
 import "server-only";
 import { getDbHandle } from "@/db";
 import { findEnvironment } from "@/db/queries/environments";
-import { insertTaskWithJobs } from "@/db/queries/tasks";
+import { ImageAttachError, insertTaskWithJobs } from "@/db/queries/tasks";
+import { AppError } from "@/lib/errors";
 import { getEnv } from "@/lib/env";
 import { requireUserRepo } from "@/lib/github/repos";
 import { notifyJobsQueued } from "@/lib/queue/notify";
@@ -26,6 +27,10 @@ export async function createTask({ userId, input }: { userId: string; input: Cre
     prompt: input.prompt,
     attemptsCount: input.attempts,
     engine,
+    imageIds: input.images,
+  }).catch((err: unknown) => {
+    if (err instanceof ImageAttachError) throw new AppError("bad_image", "An attached image was not found: upload it again.", 400);
+    throw err;
   });
   await notifyJobsQueued(handle);
   return { task, attempts };

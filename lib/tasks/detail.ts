@@ -2,6 +2,7 @@ import "server-only";
 import { getDb } from "@/db";
 import { setTaskFields } from "@/db/queries/board";
 import { findTaskOfOwner, listAttempts, listTurns } from "@/db/queries/tasks";
+import { turnImageIds } from "@/lib/images/images";
 import { publicMessage } from "@/lib/public-message";
 import { requireOwnTask } from "./access";
 
@@ -9,7 +10,7 @@ import { requireOwnTask } from "./access";
 export async function getTaskDetail({ userId, taskId, markViewed = true }: { userId: string; taskId: string; markViewed?: boolean }) {
   const task = await requireOwnTask({ userId, taskId });
   const db = await getDb();
-  const [attempts, turns] = await Promise.all([listAttempts(db, task.id), listTurns(db, task.id)]);
+  const [attempts, turns, imageIds] = await Promise.all([listAttempts(db, task.id), listTurns(db, task.id), turnImageIds(db, task.id)]);
   if (markViewed) await setTaskFields(db, task.id, { lastViewedAt: new Date() });
   return {
     task: {
@@ -49,7 +50,8 @@ export async function getTaskDetail({ userId, taskId, markViewed = true }: { use
       startedAt: a.startedAt,
       finishedAt: a.finishedAt,
     })),
-    turns: turns.map((t) => ({ seq: t.seq, prompt: t.prompt, createdAt: t.createdAt })),
+    // Each turn's attached images: GET /api/images/<id>.
+    turns: turns.map((t) => ({ seq: t.seq, prompt: t.prompt, createdAt: t.createdAt, images: imageIds[t.seq] ?? [] })),
   };
 }
 export type TaskDetail = Awaited<ReturnType<typeof getTaskDetail>>;

@@ -2,7 +2,8 @@ import "server-only";
 import { and, eq, sql } from "drizzle-orm";
 import { getDbHandle } from "@/db";
 import { attempts, jobs, tasks, turns } from "@/db/schema";
-import { refreshTaskStatus } from "@/db/queries/tasks";
+import { attachTurnImages, ImageAttachError, refreshTaskStatus } from "@/db/queries/tasks";
+import type { Db } from "@/db";
 import { AppError } from "@/lib/errors";
 import { notifyJobsQueued } from "@/lib/queue/notify";
 import { requireOwnTask } from "./access";
@@ -13,7 +14,7 @@ const FINAL = ["succeeded", "failed", "cancelled", "timed_out"];
  * A follow-up continues the chosen attempt in the same workspace: a new turn and one job for that attempt.
  * The other attempts of a Best-of-N task stay as they were.
  */
-export async function addFollowUp({ userId, taskId, prompt }: { userId: string; taskId: string; prompt: string }) {
+export async function addFollowUp({ userId, taskId, prompt, images = [] }: { userId: string; taskId: string; prompt: string; images?: string[] }) {
   const task = await requireOwnTask({ userId, taskId });
   if (task.archived) throw new AppError("archived", "This task is archived; unarchive it to continue.", 409);
   if (task.mode === "setup") throw new AppError("setup_test", "A setup test has no follow-ups: run Test setup again.", 409);
@@ -31,6 +32,12 @@ export async function addFollowUp({ userId, taskId, prompt }: { userId: string; 
       .where(eq(turns.taskId, task.id));
     const seq = Number(next);
     await tx.insert(turns).values({ taskId: task.id, seq, prompt });
+    try {
+      await attachTurnImages(tx as unknown as Db, { ownerId: userId, taskId: task.id, turn: seq, imageIds: images });
+    } catch (err) {
+      if (err instanceof ImageAttachError) throw new AppError("bad_image", "An attached image was not found: upload it again.", 400);
+      throw err;
+    }
     await tx
       .update(attempts)
       .set({ status: "queued", cancelRequested: false, finishedAt: null, errorCode: null, errorMessage: null })

@@ -11,12 +11,17 @@ export const branchName = text()
   .max(200)
   .regex(/^(?!\/|.*\/\/|.*\.\.|.*@\{|.*\.lock$|.*\/$|-)[^\0-\x20~^:?*[\\\x7f]+$/, "is not a valid branch name");
 
+/** Uploaded images (POST /api/images) attached to a prompt or follow-up. */
+export const MAX_IMAGES_PER_TURN = 4;
+const imageIds = z.array(z.string().uuid("is not an image id")).max(MAX_IMAGES_PER_TURN, `at most ${MAX_IMAGES_PER_TURN} images`);
+
 export const createTaskInput = z.object({
   repo: repoFullName,
   branch: branchName,
   mode: z.enum(["code", "ask"]),
   prompt: text().trim().min(1, "is empty").max(20_000, "is longer than 20,000 characters"),
   attempts: z.number().int().min(1).max(4).default(1),
+  images: imageIds.optional(),
   /** Who works the task: the Patchbay agent, Codex CLI or Claude Code. Absent: the repository's environment's, else the server's default. */
   engine: z.enum(ENGINE_NAMES).optional(),
 });
@@ -24,6 +29,7 @@ export type CreateTaskInput = z.infer<typeof createTaskInput>;
 
 export const followUpInput = z.object({
   prompt: text().trim().min(1, "is empty").max(20_000, "is longer than 20,000 characters"),
+  images: imageIds.optional(),
 });
 
 export const taskIdParam = z.object({ id: z.string().uuid("is not a task id") });

@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAttemptEvents } from "@/db/queries/events";
-import { findAttempt, findTask, insertTaskWithJobs, listAttempts, usageOfOwner } from "@/db/queries/tasks";
+import { findAttempt, findTask, ImageAttachError, insertTaskWithJobs, listAttempts, usageOfOwner } from "@/db/queries/tasks";
+import { uploadImage } from "@/lib/images/images";
 import { users } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { runnerConfigFromEnv, type RunnerConfig } from "@/lib/runner/config";
@@ -178,6 +179,31 @@ describe.each(dbKinds)("runner on %s", (kind) => {
     expect(commandEnd).toBeLessThan(steer);
     expect(steer).toBeLessThan(message);
     await expect(steerAttempt({ userId, taskId: task.id, attemptId: attempt.id, text: "too late" })).rejects.toMatchObject({ code: "not_working" });
+  });
+
+  it("sends the images attached to a prompt to the model as image input, and refuses someone else's image", async () => {
+    // A 1x1 PNG.
+    const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    const image = await uploadImage({ userId, data: png });
+    expect(image.mime).toBe("image/png");
+    await expect(uploadImage({ userId, data: Buffer.from("<svg onload=alert(1)>").toString("base64") })).rejects.toMatchObject({ code: "bad_image" });
+    const { attempts } = await insertTaskWithJobs(handle.db, {
+      ownerId: userId, repoFullName: "acme/widgets", baseBranch: "main", mode: "ask", title: "image", prompt: "What is in this picture? [image-test]", attemptsCount: 1, imageIds: [image.id],
+    });
+    await handle.notify("patchbay_jobs", "");
+    const attempt = await finished(attempts[0].id);
+    expect(attempt.status).toBe("succeeded");
+    const sent = stack.model.received.filter((r) => JSON.stringify(r.body).includes("[image-test]"));
+    expect(sent.length).toBeGreaterThan(0);
+    expect(JSON.stringify(sent[0].body)).toContain(`data:image/png;base64,${png}`);
+    // Attached once: a second task cannot take the same upload, nor another person's.
+    const [mallory] = await handle.db.insert(users).values({ name: "Mallory" }).returning();
+    const theirs = await uploadImage({ userId: mallory.id, data: png });
+    for (const imageIds of [[image.id], [theirs.id]]) {
+      await expect(
+        insertTaskWithJobs(handle.db, { ownerId: userId, repoFullName: "acme/widgets", baseBranch: "main", mode: "ask", title: "x", prompt: "x", attemptsCount: 1, imageIds }),
+      ).rejects.toBeInstanceOf(ImageAttachError);
+    }
   });
 
   it("answers an Ask task with file citations, changes nothing and keeps no checkout", async () => {
