@@ -48,7 +48,8 @@ export function classifyDelivery(event: string, payload: unknown, opts: { handle
     if (stale(e.pull_request.updated_at)) return { act: false, reason: "stale" };
     return {
       act: true,
-      dedupeKey: `review_requested:${e.repository.id}:${e.number}:${e.pull_request.head.sha}:${e.requested_reviewer.id}`,
+      // No id of its own: the same request is the same reviewer on the same head at the same time.
+      dedupeKey: `review_requested:${e.repository.id}:${e.number}:${e.requested_reviewer.id}:${e.pull_request.head.sha}:${e.pull_request.updated_at ?? ""}`,
       action: e.action,
     };
   }

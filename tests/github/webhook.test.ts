@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { eq } from "drizzle-orm";
 import { findTaskLink } from "@/db/queries/github-hooks";
+import { oauthLogin } from "@/e2e/fakes/github/test-helpers";
 import { findTask, listAttempts } from "@/db/queries/tasks";
 import { githubDeliveries, githubTaskLinks, tasks, users } from "@/db/schema";
 import { getEnv } from "@/lib/env";
+import { getReviewSettings, saveReviewSettings } from "@/lib/github-hooks/settings";
 import { startGitHubHooksWorker, type GitHubHooksWorker } from "@/lib/github-hooks/worker";
 import { runnerConfigFromEnv } from "@/lib/runner/config";
 import { startRunner, type Runner } from "@/lib/runner/runner";
+import { linkGitHub } from "../api/helpers";
 import { dbKinds, openTestDb } from "../helpers/db";
 import { setProcessDb, startTestStack, waitFor, type TestStack } from "../helpers/stack";
 import { fakeRepo } from "../pr/helpers";
@@ -59,6 +62,7 @@ describe.each(dbKinds)("webhooks on %s", (kind) => {
     const [a] = await handle.db.insert(users).values({ name: "Alice Example", githubLogin: "alice", githubId: 1001 }).returning();
     alice = a.id;
     await stack.github.reset();
+    await linkGitHub(handle, alice, 1001, (await oauthLogin(stack.github, "alice")).token.access_token);
   });
   afterAll(async () => {
     await worker?.stop();
@@ -186,6 +190,14 @@ describe.each(dbKinds)("webhooks on %s", (kind) => {
       "@carol Sorry — only people with write access to acme/widgets can ask Patchbay for reviews and changes. A maintainer can ask on your behalf.",
     );
     expect(await taskCount()).toBe(before);
+    // The App's reply came back as a delivery too, and was left alone (no loops).
+    await expect
+      .poll(() =>
+        stack.github.webhooks.deliveries
+          .filter((d) => (JSON.parse(d.body) as { comment?: { id: number } }).comment?.id === convo.comments[1].id)
+          .map((d) => [d.status, (JSON.parse(d.response) as { ignored?: string }).ignored]),
+      )
+      .toEqual([[200, "a bot's comment"]]);
   });
 
   it("someone with write access who never signed in to Patchbay is asked to sign in first", async () => {
@@ -257,5 +269,44 @@ describe.each(dbKinds)("webhooks on %s", (kind) => {
     expect(convo.comments[0].reactions).toEqual([{ content: "eyes", user: "patchbay-fake[bot]" }]);
     expect(convo.comments[1].body).toContain(`@alice Opened #${pull.number} for this: ${task.prUrl}`);
     expect(await findTaskLink(handle.db, task.id)).toMatchObject({ sourceUrl: expect.stringContaining(`/issues/${issue.number}#issuecomment-`) });
+  });
+
+  it("a review requested from the App starts one only where the repository turned that on; only writers turn it on", async () => {
+    const pull = await openSumPull("feature/requested");
+    const before = await taskCount();
+    const request = async () => {
+      const { deliveries } = await gh(stack, "POST", `repos/acme/widgets/pulls/${pull.number}/requested_reviewers`, { user: "alice", reviewers: ["patchbay-fake[bot]"] });
+      expect(deliveries[0]).toMatchObject({ event: "pull_request", action: "review_requested", status: 202 });
+      return deliveries[0].guid as string;
+    };
+    // Off (the default): recorded, then nothing.
+    await handled(await request());
+    expect(await taskCount()).toBe(before);
+    expect(await conversation(stack, pull.number)).toEqual({ comments: [], reviews: [] });
+
+    const repoFullName = "acme/widgets";
+    expect(await getReviewSettings({ userId: alice, repoFullName })).toMatchObject({
+      reviewOnRequest: false,
+      canChange: true,
+      reviewers: ["patchbay-fake[bot]", "patchbay"],
+      webhooksConfigured: true,
+    });
+    await gh(stack, "PUT", "repos/acme/widgets/collaborators/alice", { permission: "triage" });
+    await expect(saveReviewSettings({ userId: alice, repoFullName, input: { reviewOnRequest: true } })).rejects.toMatchObject({ status: 403, code: "forbidden" });
+    await gh(stack, "PUT", "repos/acme/widgets/collaborators/alice", { permission: "maintain" });
+    expect(await saveReviewSettings({ userId: alice, repoFullName, input: { reviewOnRequest: true } })).toMatchObject({ reviewOnRequest: true });
+
+    // On: the next request (after a new push) is a review by the App, linked to the pull request.
+    await gh(stack, "POST", "repos/acme/widgets/commits", { branch: "feature/requested", files: { "CHANGELOG.md": "# Changelog\n" }, message: "Changelog" });
+    const link = await settled(await request());
+    expect(link).toMatchObject({ kind: "review", state: "done", commentId: null, requestedBy: "alice", sourceUrl: `${stack.github.url}/acme/widgets/pull/${pull.number}` });
+    expect(await taskCount()).toBe(before + 1);
+    const convo = await conversation(stack, pull.number);
+    expect(convo.comments).toEqual([]);
+    expect(convo.reviews).toHaveLength(1);
+    expect(convo.reviews[0].comments.map((c) => [c.path, c.line])).toEqual([
+      ["src/sum.js", 3],
+      ["src/sum.js", 1],
+    ]);
   });
 });

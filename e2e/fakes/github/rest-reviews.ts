@@ -185,6 +185,7 @@ export async function requestReviewers(fake: Fake, repo: Repo, pull: Pull, login
     const reviewer = lower === fake.state.botAccount.login.toLowerCase() ? fake.state.botAccount : fake.state.users.get(lower);
     if (!reviewer) throw validationFailed([{ resource: "PullRequest", code: "invalid", field: "reviewers" }]);
     set.add(reviewer.login);
+    pull.updatedAt = now();
     sends.push(fake.webhooks.send("pull_request", reviewRequestedEvent(fake, repo, await liveShas(repo, pull), reviewer, sender)));
   }
   if (opts.awaitDelivery) return Promise.all(sends);

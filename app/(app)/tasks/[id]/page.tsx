@@ -1,9 +1,11 @@
 import { notFound } from "next/navigation";
 import { z } from "zod";
+import { TaskOriginNote } from "@/components/github/task-origin";
 import { TaskView } from "@/components/task/task-view";
 import type { TaskDetailDTO } from "@/components/task/types";
 import { getSessionUser, requirePageUser } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
+import { getTaskOrigin } from "@/lib/github-hooks/origin";
 import { getTaskDetail, getTaskTitle } from "@/lib/tasks/detail";
 
 type Props = { params: Promise<{ id: string }> };
@@ -20,12 +22,18 @@ export default async function TaskPage({ params }: Props) {
   const { id } = await params;
   if (!z.string().uuid().safeParse(id).success) notFound();
   let detail;
+  let origin;
   try {
-    detail = await getTaskDetail({ userId: user.id, taskId: id });
+    [detail, origin] = await Promise.all([getTaskDetail({ userId: user.id, taskId: id }), getTaskOrigin({ userId: user.id, taskId: id })]);
   } catch (err) {
     if (err instanceof AppError && err.status === 404) notFound();
     throw err;
   }
   // Dates cross to the client as ISO strings, exactly as the JSON API returns them.
-  return <TaskView initial={JSON.parse(JSON.stringify(detail)) as TaskDetailDTO} />;
+  return (
+    <>
+      {origin && <TaskOriginNote origin={origin} />}
+      <TaskView initial={JSON.parse(JSON.stringify(detail)) as TaskDetailDTO} />
+    </>
+  );
 }

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { z } from "zod";
 import { EnvironmentForm } from "@/components/environments/environment-form";
+import { ReviewSettings } from "@/components/github/review-settings";
 import { requirePageUser } from "@/lib/auth/session";
 
 export const metadata = { title: "Environment" };
@@ -22,6 +23,7 @@ export default async function EnvironmentPage({ params }: { params: Promise<{ ow
       </h1>
       <p className="mb-6 mt-1 text-sm text-muted">How tasks on this repository prepare their sandbox, and what they may reach on the internet.</p>
       <EnvironmentForm repoFullName={`${owner}/${repo}`} />
+      <ReviewSettings repoFullName={`${owner}/${repo}`} />
     </div>
   );
 }
