@@ -13,6 +13,7 @@ import * as fileRoute from "@/app/api/tasks/[id]/attempts/[attemptId]/file/route
 import * as cancelRoute from "@/app/api/tasks/[id]/cancel/route";
 import * as eventsRoute from "@/app/api/tasks/[id]/events/route";
 import * as followUpsRoute from "@/app/api/tasks/[id]/follow-ups/route";
+import * as messagesRoute from "@/app/api/tasks/[id]/messages/route";
 import * as prRoute from "@/app/api/tasks/[id]/pr/route";
 import * as taskRoute from "@/app/api/tasks/[id]/route";
 import * as reposRoute from "@/app/api/tasks/repos/route";
@@ -33,6 +34,7 @@ const routes: Record<string, Record<string, ApiHandler>> = {
   "/api/tasks/{id}/cancel": cancelRoute,
   "/api/tasks/{id}/events": eventsRoute,
   "/api/tasks/{id}/follow-ups": followUpsRoute,
+  "/api/tasks/{id}/messages": messagesRoute,
   "/api/tasks/{id}/pr": prRoute,
   "/api/tasks/{id}/attempts/{attemptId}/diff": diffRoute,
   "/api/tasks/{id}/attempts/{attemptId}/file": fileRoute,
@@ -136,7 +138,15 @@ describe.each(dbKinds)("personal access tokens on %s", (kind) => {
       for (const id of [task.id, missing]) {
         const res = await request(op.method, op.path, { id, attemptId: attempt.id }, {
           token: bobs,
-          body: op.body ? (op.operationId === "updateTask" ? { archived: true } : op.operationId === "addFollowUp" ? { prompt: "x" } : {}) : undefined,
+          body: op.body
+            ? op.operationId === "updateTask"
+              ? { archived: true }
+              : op.operationId === "addFollowUp"
+                ? { prompt: "x" }
+                : op.operationId === "steerAttempt"
+                  ? { attemptId: attempt.id, text: "x" }
+                  : {}
+            : undefined,
           query: op.operationId === "getAttemptFile" ? { path: "README.md" } : undefined,
         });
         expect(res.status, `${op.method} ${op.path} ${id === missing ? "missing" : "alice's"}`).toBe(404);
