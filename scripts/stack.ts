@@ -30,7 +30,8 @@ const dataDir =
 fs.mkdirSync(dataDir, { recursive: true });
 fs.chmodSync(dataDir, 0o755);
 
-const github = await startFakeGitHub({ port: appPort + 1, dataDir: path.join(dataDir, "fake-github") });
+// The fake GitHub signs its webhook deliveries (comments, review requests) and sends them to the app, as GitHub would.
+const github = await startFakeGitHub({ port: appPort + 1, dataDir: path.join(dataDir, "fake-github"), webhookUrl: `${appUrl}/api/github/webhook` });
 const model = await startFakeModel({ port: appPort + 2 });
 
 const env: NodeJS.ProcessEnv = {
