@@ -309,4 +309,30 @@ describe.each(dbKinds)("webhooks on %s", (kind) => {
       ["src/sum.js", 1],
     ]);
   });
+
+  it("answers what it cannot do: help for a bare mention, a review asked on an issue, a task that failed", async () => {
+    const before = await taskCount();
+    const issue = await gh(stack, "POST", "repos/acme/widgets/issues", { user: "alice", title: "Something" });
+    const onIssue = await comment(issue.number, "alice", "@patchbay review");
+    await handled(onIssue.delivery.guid);
+    const pull = await openSumPull("feature/answers");
+    const bare = await comment(pull.number, "alice", "@patchbay");
+    await handled(bare.delivery.guid);
+    expect(await taskCount()).toBe(before);
+    expect((await conversation(stack, issue.number)).comments[1].body).toBe(
+      "@alice Reviews are for pull requests. On an issue, write `@patchbay <what to do>` and Patchbay opens a pull request for it.",
+    );
+    expect((await conversation(stack, pull.number)).comments[1].body).toMatch(/^@alice Here is what Patchbay can do from a comment:\n\n- `@patchbay review` on a pull request/);
+
+    const failing = await comment(pull.number, "alice", "@patchbay fix [scenario:bad-request] make it work");
+    const link = await settled(failing.delivery.guid);
+    expect(link).toMatchObject({ kind: "fix", state: "failed" });
+    expect((await findTask(handle.db, link.taskId))!.status).toBe("failed");
+    const convo = await conversation(stack, pull.number);
+    const reply = convo.comments[convo.comments.length - 1];
+    expect(reply.user).toBe("patchbay-fake[bot]");
+    expect(reply.body).toMatch(/^@alice The fix did not finish: .+ \[Open the task in Patchbay\]\(http:\/\/localhost:3000\/tasks\//);
+    expect(stack.github.state.pulls.find((p) => p.number === pull.number)).toMatchObject({ headRef: "feature/answers" });
+    expect(fakeRepo(stack).git(["log", "--format=%s", "-1", "refs/heads/feature/answers"]).trim()).toBe("sum takes numeric strings");
+  });
 });
