@@ -54,9 +54,14 @@ export async function followThrough(handle: DbHandle, link: GitHubTaskLinkRow): 
 }
 
 async function postReview(gh: RepoClient, link: GitHubTaskLinkRow, attempt: AttemptRow, url: string): Promise<FollowThrough> {
-  const answer = parseReviewAnswer(attempt.summary ?? "");
+  const parsed = parseReviewAnswer(attempt.summary ?? "");
   // The lines a comment may go on: the diff of exactly the commit the review read, against the base.
   const reviewed = attempt.baseCommit ?? link.headSha ?? "";
+  // The runner checks out the branch as its mirror has it; when that is not the head the person saw, say so.
+  const moved = link.headSha && reviewed !== link.headSha;
+  const answer = moved
+    ? { ...parsed, summary: `This review is of ${reviewed.slice(0, 7)}; the pull request's head was ${link.headSha!.slice(0, 7)} when it was asked for.\n\n${parsed.summary}` }
+    : parsed;
   const files = await compareFiles(gh, link.baseRef ?? "HEAD", reviewed);
   const payload = buildReview({ answer, commentable: commentableLines(files), taskUrl: url, requestedBy: link.requestedBy });
   try {

@@ -70,8 +70,13 @@ describe.each(dbKinds)("webhooks on %s", (kind) => {
     await handle?.cleanup();
   });
 
-  /** A pull request by alice from a new branch that makes sum() take numeric strings. */
-  async function openSumPull(branch: string) {
+  /**
+   * A pull request by alice from a new branch that makes sum() take numeric strings. Branch names are per database
+   * pass: the runner's mirror outlives the fake GitHub's reset between passes.
+   */
+  const named = (branch: string) => `${branch}-${kind}`;
+  async function openSumPull(name: string) {
+    const branch = named(name);
     await gh(stack, "POST", "repos/acme/widgets/commits", { branch, files: { "src/sum.js": SUM_WITH_STRINGS }, message: "sum takes numeric strings" });
     return gh(stack, "POST", "repos/acme/widgets/pulls", { user: "alice", head: branch, title: "sum() takes numeric strings", body: "So that form values add up." });
   }
@@ -125,7 +130,7 @@ describe.each(dbKinds)("webhooks on %s", (kind) => {
   it("@patchbay review: reacts, runs an Ask review of the head on alice's board, posts ONE review with inline comments on the changed lines; a replay is ignored", async () => {
     const pull = await openSumPull("feature/sum-strings");
     const fake = fakeRepo(stack);
-    const head = fake.sha("refs/heads/feature/sum-strings");
+    const head = fake.sha(`refs/heads/${named("feature/sum-strings")}`);
     const before = await taskCount();
 
     const { comment: c, delivery } = await comment(pull.number, "alice", "Looks good to me.\n\n@patchbay review");
@@ -145,7 +150,7 @@ describe.each(dbKinds)("webhooks on %s", (kind) => {
     expect(link).toMatchObject({ kind: "review", state: "done", number: pull.number, commentId: c.id, sourceUrl: c.html_url, requestedBy: "alice" });
     expect(await taskCount()).toBe(before + 1);
     const task = (await findTask(handle.db, link.taskId))!;
-    expect(task).toMatchObject({ ownerId: alice, mode: "ask", baseBranch: "feature/sum-strings", repoFullName: "acme/widgets", status: "succeeded" });
+    expect(task).toMatchObject({ ownerId: alice, mode: "ask", baseBranch: named("feature/sum-strings"), repoFullName: "acme/widgets", status: "succeeded" });
     expect(task.title).toBe(`Review pull request #${pull.number} of acme/widgets: "sum() takes numeric strings"`);
     expect(task.prompt).toContain(`git diff ${pull.base.sha}...HEAD`);
     expect(task.prompt).toContain("- src/sum.js (modified, +1 −1)");
@@ -214,26 +219,28 @@ describe.each(dbKinds)("webhooks on %s", (kind) => {
 
   it("@patchbay fix <what>: a Code task on the pull request's branch, its commit pushed to that branch, the same pull request updated", async () => {
     const fake = fakeRepo(stack);
-    const pull = await gh(stack, "POST", "repos/acme/widgets/pulls", { user: "alice", head: "develop", title: "Start a changelog", body: "Written by alice." });
-    const headBefore = fake.sha("refs/heads/develop");
+    const branch = named("changelog");
+    await gh(stack, "POST", "repos/acme/widgets/branches", { name: branch, from: "develop" });
+    const pull = await gh(stack, "POST", "repos/acme/widgets/pulls", { user: "alice", head: branch, title: "Start a changelog", body: "Written by alice." });
+    const headBefore = fake.sha(`refs/heads/${branch}`);
     const { comment: c, delivery } = await comment(pull.number, "alice", "@patchbay fix make greet trim the name");
     const link = await settled(delivery.guid);
-    expect(link).toMatchObject({ kind: "fix", state: "done", headRef: "develop", headSha: headBefore, commentId: c.id });
+    expect(link).toMatchObject({ kind: "fix", state: "done", headRef: branch, headSha: headBefore, commentId: c.id });
 
     const task = (await findTask(handle.db, link.taskId))!;
-    expect(task).toMatchObject({ ownerId: alice, mode: "code", baseBranch: "develop", prNumber: pull.number, prBranch: "develop", prState: "open" });
+    expect(task).toMatchObject({ ownerId: alice, mode: "code", baseBranch: branch, prNumber: pull.number, prBranch: branch, prState: "open" });
     expect(task.title).toBe("make greet trim the name");
     const [attempt] = await listAttempts(handle.db, task.id);
 
-    // GitHub's develop: one new commit on top of what it was, holding exactly the attempt's diff, by alice.
-    const headAfter = fake.sha("refs/heads/develop");
+    // GitHub's branch: one new commit on top of what it was, holding exactly the attempt's diff, by alice.
+    const headAfter = fake.sha(`refs/heads/${branch}`);
     expect(fake.sha(`${headAfter}^`)).toBe(headBefore);
     expect(fake.git(["diff", "--binary", "--find-renames", headBefore, headAfter])).toBe(attempt.diff);
     expect(fake.git(["log", "-1", "--format=%an", headAfter]).trim()).toBe("Alice Example");
-    expect(attempt).toMatchObject({ baseCommit: headBefore, headCommit: headAfter, branchName: "develop" });
+    expect(attempt).toMatchObject({ baseCommit: headBefore, headCommit: headAfter, branchName: branch });
 
     // The same pull request, now with that head; its description is still alice's.
-    const pulls = stack.github.state.pulls.filter((p) => p.headRef === "develop");
+    const pulls = stack.github.state.pulls.filter((p) => p.headRef === branch);
     expect(pulls).toHaveLength(1);
     expect(pulls[0]).toMatchObject({ number: pull.number, body: "Written by alice." });
     const api = await fetch(`${stack.github.apiUrl}/repos/acme/widgets/pulls/${pull.number}/files`, {
@@ -245,7 +252,7 @@ describe.each(dbKinds)("webhooks on %s", (kind) => {
     expect(convo.comments[0].reactions).toEqual([{ content: "eyes", user: "patchbay-fake[bot]" }]);
     const reply = convo.comments[1];
     expect(reply.user).toBe("patchbay-fake[bot]");
-    expect(reply.body).toContain(`@alice Pushed ${headAfter.slice(0, 7)} to \`develop\`.`);
+    expect(reply.body).toContain(`@alice Pushed ${headAfter.slice(0, 7)} to \`${branch}\`.`);
     expect(reply.body).toContain("- `greet()` now trims surrounding whitespace from the name before building the greeting (src/greet.js:L1-L3)");
     expect(reply.body).toContain(`[Open the task in Patchbay](http://localhost:3000/tasks/${task.id})`);
   });
@@ -297,7 +304,7 @@ describe.each(dbKinds)("webhooks on %s", (kind) => {
     expect(await saveReviewSettings({ userId: alice, repoFullName, input: { reviewOnRequest: true } })).toMatchObject({ reviewOnRequest: true });
 
     // On: the next request (after a new push) is a review by the App, linked to the pull request.
-    await gh(stack, "POST", "repos/acme/widgets/commits", { branch: "feature/requested", files: { "CHANGELOG.md": "# Changelog\n" }, message: "Changelog" });
+    await gh(stack, "POST", "repos/acme/widgets/commits", { branch: named("feature/requested"), files: { "CHANGELOG.md": "# Changelog\n" }, message: "Changelog" });
     const link = await settled(await request());
     expect(link).toMatchObject({ kind: "review", state: "done", commentId: null, requestedBy: "alice", sourceUrl: `${stack.github.url}/acme/widgets/pull/${pull.number}` });
     expect(await taskCount()).toBe(before + 1);
@@ -332,7 +339,7 @@ describe.each(dbKinds)("webhooks on %s", (kind) => {
     const reply = convo.comments[convo.comments.length - 1];
     expect(reply.user).toBe("patchbay-fake[bot]");
     expect(reply.body).toMatch(/^@alice The fix did not finish: .+ \[Open the task in Patchbay\]\(http:\/\/localhost:3000\/tasks\//);
-    expect(stack.github.state.pulls.find((p) => p.number === pull.number)).toMatchObject({ headRef: "feature/answers" });
-    expect(fakeRepo(stack).git(["log", "--format=%s", "-1", "refs/heads/feature/answers"]).trim()).toBe("sum takes numeric strings");
+    expect(stack.github.state.pulls.find((p) => p.number === pull.number)).toMatchObject({ headRef: named("feature/answers") });
+    expect(fakeRepo(stack).git(["log", "--format=%s", "-1", `refs/heads/${named("feature/answers")}`]).trim()).toBe("sum takes numeric strings");
   });
 });
