@@ -50,9 +50,12 @@ export async function finishDelivery(db: Db, id: string, status: Exclude<GitHubD
     .where(eq(githubDeliveries.id, id));
 }
 
-/** Back to the queue after a transient failure (GitHub down), to be tried again by the next claim. */
-export async function requeueDelivery(db: Db, id: string, error: string) {
-  await db.update(githubDeliveries).set({ status: "queued", error, leaseUntil: null }).where(eq(githubDeliveries.id, id));
+/**
+ * After a transient failure (GitHub down): claimable again once `retryAt` passes (a claim takes a delivery whose
+ * lease lapsed, so the lease doubles as the back-off).
+ */
+export async function requeueDelivery(db: Db, id: string, opts: { error: string; retryAt: Date }) {
+  await db.update(githubDeliveries).set({ status: "working", error: opts.error, leaseUntil: opts.retryAt }).where(eq(githubDeliveries.id, id));
 }
 
 export async function findDelivery(db: Db, id: string): Promise<GitHubDeliveryRow | null> {
@@ -99,6 +102,11 @@ export async function claimFinishedLink(db: Db, opts: { leaseMs: number }): Prom
       .returning();
     return row ?? null;
   });
+}
+
+/** After a transient failure: posting is tried again once `retryAt` passes (when the lease lapses). */
+export async function retryTaskLinkAt(db: Db, taskId: string, opts: { error: string; retryAt: Date }) {
+  await db.update(githubTaskLinks).set({ state: "posting", error: opts.error, leaseUntil: opts.retryAt }).where(eq(githubTaskLinks.taskId, taskId));
 }
 
 export async function finishTaskLink(db: Db, taskId: string, patch: { state: Exclude<GitHubLinkState, "posting">; resultUrl?: string | null; error?: string | null }) {

@@ -1,6 +1,6 @@
 import "server-only";
 import { getDbHandle, type DbHandle } from "@/db";
-import { claimDelivery, claimFinishedLink, finishDelivery, finishTaskLink, pruneDeliveries, requeueDelivery } from "@/db/queries/github-hooks";
+import { claimDelivery, claimFinishedLink, finishDelivery, finishTaskLink, pruneDeliveries, requeueDelivery, retryTaskLinkAt } from "@/db/queries/github-hooks";
 import { getEnv } from "@/lib/env";
 import { logError } from "@/lib/log";
 import { followThrough } from "./follow-through";
@@ -19,7 +19,14 @@ export const GITHUB_HOOKS_CHANNEL = "patchbay_github";
 const LEASE_MS = 5 * 60_000;
 /** A delivery GitHub kept failing on (down, rate-limited) is given up after this many tries. */
 const MAX_TRIES = 5;
+/** Posting a finished task's result while GitHub is down is tried again this often, for as long as it takes. */
+const LINK_RETRY_MS = 60_000;
 const PRUNE_EVERY_MS = 3600_000;
+
+/** 10 s, 20 s, 40 s, 80 s (with the default base): a delivery GitHub kept failing on is given up after minutes. */
+function backoffMs(tries: number, baseMs: number): number {
+  return Math.min(10 * 60_000, baseMs * 2 ** Math.max(1, tries));
+}
 const KEEP_DELIVERIES_MS = 7 * 24 * 3600_000;
 
 export type GitHubHooksWorker = {
@@ -38,7 +45,9 @@ export async function wakeGitHubHooks(handle: DbHandle): Promise<void> {
   await handle.notify(GITHUB_HOOKS_CHANNEL, "");
 }
 
-async function drainDeliveries(handle: DbHandle): Promise<void> {
+type Timing = { retryBaseMs: number; linkRetryMs: number };
+
+async function drainDeliveries(handle: DbHandle, timing: Timing): Promise<void> {
   for (;;) {
     const row = await claimDelivery(handle.db, { leaseMs: LEASE_MS, maxTries: MAX_TRIES });
     if (!row) return;
@@ -47,15 +56,16 @@ async function drainDeliveries(handle: DbHandle): Promise<void> {
       await finishDelivery(handle.db, row.id, "done");
     } catch (err) {
       logError(`GitHub delivery ${row.id} (${row.event})`, err);
-      if (isTransient(err) && row.tries < MAX_TRIES) await requeueDelivery(handle.db, row.id, "GitHub did not answer; to be tried again");
-      else await finishDelivery(handle.db, row.id, "failed", "the delivery could not be handled");
-      // A transient failure is tried again on the next wake or poll, not in a tight loop.
-      if (isTransient(err)) return;
+      if (isTransient(err) && row.tries < MAX_TRIES) {
+        await requeueDelivery(handle.db, row.id, { error: "GitHub did not answer; to be tried again", retryAt: new Date(Date.now() + backoffMs(row.tries, timing.retryBaseMs)) });
+      } else {
+        await finishDelivery(handle.db, row.id, "failed", "the delivery could not be handled");
+      }
     }
   }
 }
 
-async function drainLinks(handle: DbHandle): Promise<void> {
+async function drainLinks(handle: DbHandle, timing: Timing): Promise<void> {
   for (;;) {
     const link = await claimFinishedLink(handle.db, { leaseMs: LEASE_MS });
     if (!link) return;
@@ -65,9 +75,8 @@ async function drainLinks(handle: DbHandle): Promise<void> {
     } catch (err) {
       logError(`posting the result of task ${link.taskId} to GitHub`, err);
       if (isTransient(err)) {
-        // Back to waiting: the next poll tries again.
-        await finishTaskLink(handle.db, link.taskId, { state: "waiting", error: "GitHub did not answer; to be tried again" });
-        return;
+        await retryTaskLinkAt(handle.db, link.taskId, { error: "GitHub did not answer; to be tried again", retryAt: new Date(Date.now() + timing.linkRetryMs) });
+        continue;
       }
       await finishTaskLink(handle.db, link.taskId, { state: "failed", error: "the result could not be posted" });
     }
@@ -76,11 +85,16 @@ async function drainLinks(handle: DbHandle): Promise<void> {
 
 /**
  * Starts the worker (once per process and database). `pollMs`: how often finished tasks (and deliveries another
- * instance left) are looked for.
+ * instance left, or whose retry is due) are looked for; `retryBaseMs`, `linkRetryMs`: the back-offs after GitHub
+ * failed.
  */
-export async function startGitHubHooksWorker(handle: DbHandle, opts: { pollMs?: number } = {}): Promise<GitHubHooksWorker> {
+export async function startGitHubHooksWorker(
+  handle: DbHandle,
+  opts: { pollMs?: number; retryBaseMs?: number; linkRetryMs?: number } = {},
+): Promise<GitHubHooksWorker> {
   if (state.worker && state.handle === handle) return state.worker;
   const pollMs = opts.pollMs ?? 2000;
+  const timing: Timing = { retryBaseMs: opts.retryBaseMs ?? 5000, linkRetryMs: opts.linkRetryMs ?? LINK_RETRY_MS };
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -96,8 +110,8 @@ export async function startGitHubHooksWorker(handle: DbHandle, opts: { pollMs?: 
       do {
         again = false;
         try {
-          await drainDeliveries(handle);
-          await drainLinks(handle);
+          await drainDeliveries(handle, timing);
+          await drainLinks(handle, timing);
           if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
             lastPrune = Date.now();
             await pruneDeliveries(handle.db, new Date(Date.now() - KEEP_DELIVERIES_MS));

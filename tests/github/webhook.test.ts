@@ -58,7 +58,7 @@ describe.each(dbKinds)("webhooks on %s", (kind) => {
         model: { baseURL: stack.model.url, apiKey: "sk-test", model: "fake-codex", apiMode: "responses", timeoutMs: 30_000, maxRetries: 0 },
       }),
     );
-    worker = await startGitHubHooksWorker(handle, { pollMs: 100 });
+    worker = await startGitHubHooksWorker(handle, { pollMs: 100, retryBaseMs: 100, linkRetryMs: 200 });
     const [a] = await handle.db.insert(users).values({ name: "Alice Example", githubLogin: "alice", githubId: 1001 }).returning();
     alice = a.id;
     await stack.github.reset();
@@ -341,5 +341,20 @@ describe.each(dbKinds)("webhooks on %s", (kind) => {
     expect(reply.body).toMatch(/^@alice The fix did not finish: .+ \[Open the task in Patchbay\]\(http:\/\/localhost:3000\/tasks\//);
     expect(stack.github.state.pulls.find((p) => p.number === pull.number)).toMatchObject({ headRef: named("feature/answers") });
     expect(fakeRepo(stack).git(["log", "--format=%s", "-1", `refs/heads/${named("feature/answers")}`]).trim()).toBe("sum takes numeric strings");
+  });
+
+  it("GitHub failing for a moment delays the work, never loses or repeats it", async () => {
+    const pull = await openSumPull("feature/outage");
+    await gh(stack, "POST", "faults", { method: "GET", path: "/collaborators/alice/permission$", status: 502, times: 2 });
+    await gh(stack, "POST", "faults", { method: "POST", path: "/pulls/\\d+/reviews$", status: 503, times: 1 });
+    const { delivery } = await comment(pull.number, "alice", "@patchbay review");
+    const row = await handled(delivery.guid);
+    expect(row).toMatchObject({ status: "done", tries: 3 });
+    const link = await settled(delivery.guid);
+    expect(link).toMatchObject({ state: "done", error: null });
+    const convo = await conversation(stack, pull.number);
+    expect(convo.reviews).toHaveLength(1);
+    expect(convo.comments[0].reactions).toHaveLength(1);
+    await gh(stack, "DELETE", "faults");
   });
 });
