@@ -171,6 +171,10 @@ export const tasks = pgTable(
     lastViewedAt: timestamp("last_viewed_at", { withTimezone: true, mode: "date" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    /** How long the agent worked, over every turn (from each turn's first step to its last, not queue time). */
+    workedMs: integer("worked_ms").notNull().default(0),
+    /** The branch the pull request merges into (chosen when it was opened; the task's branch by default). */
+    prBase: text("pr_base"),
   },
   (t) => [
     index("tasks_owner_board_idx").on(t.ownerId, t.archived, t.createdAt.desc(), t.id.desc()),
@@ -214,6 +218,10 @@ export const attempts = pgTable(
     turn: integer("turn").notNull().default(0),
     /** The engine CLI's session (Codex thread id, Claude Code session id) that a follow-up resumes. */
     engineSession: text("engine_session"),
+    /** The attempt this one retries (a new attempt of the same task, from the first prompt). */
+    retryOf: uuid("retry_of"),
+    /** The latest turn whose changes were pushed to the pull request's branch. */
+    prTurn: integer("pr_turn"),
   },
   (t) => [uniqueIndex("attempts_task_index_idx").on(t.taskId, t.index), index("attempts_status_idx").on(t.status)],
 );
@@ -228,6 +236,8 @@ export const turns = pgTable(
     seq: integer("seq").notNull(),
     prompt: text("prompt").notNull(),
     createdAt: createdAt(),
+    /** The attempt a follow-up continues; null for the first prompt, which every attempt works. */
+    attemptId: uuid("attempt_id"),
   },
   (t) => [uniqueIndex("turns_task_seq_idx").on(t.taskId, t.seq)],
 );
