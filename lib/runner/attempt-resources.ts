@@ -3,7 +3,8 @@ import { logError } from "@/lib/log";
 import fs from "node:fs/promises";
 import type { SandboxOptions } from "@/lib/sandbox";
 import { createAttemptCgroup, detectCgroupSupport, removeLeftCgroup, type AttemptCgroup } from "@/lib/sandbox/cgroup";
-import { createVolume, DiskFullError, type Volume } from "@/lib/sandbox/volume";
+import path from "node:path";
+import { clearVolumePool, createVolumePool, DiskFullError, type Volume, type VolumePool } from "@/lib/sandbox/volume";
 import type { RunnerConfig } from "./config";
 import { removeVolume, type AttemptWorkspace } from "./workspace";
 
@@ -44,7 +45,7 @@ export async function acquireAttemptResources(opts: { config: RunnerConfig; work
   await fs.mkdir(ws.root, { recursive: true, mode: 0o755 });
   let volume: Volume;
   try {
-    volume = await createVolume({ root: ws.root, capBytes: limits.diskBytes });
+    volume = await volumePool(config).take(ws.root);
   } catch (err) {
     if (err instanceof DiskFullError) throw new ResourceError("host_disk_full", err.message);
     throw err;
@@ -100,6 +101,24 @@ export async function releaseLeftovers(opts: { config: RunnerConfig; workspace: 
   const support = await detectCgroupSupport(opts.config.sandbox.cgroup);
   await removeLeftCgroup(support, `attempt-${opts.attemptId}`);
   await removeVolume(opts.workspace);
+}
+
+/** One pool of ready volumes per data folder in this process (runners of one process share it). */
+const pools = new Map<string, VolumePool>();
+
+function volumePool(config: RunnerConfig): VolumePool {
+  let pool = pools.get(config.dataDir);
+  if (!pool) {
+    pool = createVolumePool({ dir: path.join(config.dataDir, "pool"), capBytes: config.sandbox.attempt.diskBytes, size: config.sandbox.volumePool });
+    pools.set(config.dataDir, pool);
+  }
+  return pool;
+}
+
+/** A runner starting: what dead processes left in the pool goes, and the pool is filled ahead of the first task. */
+export async function warmVolumePool(config: RunnerConfig): Promise<void> {
+  await clearVolumePool(path.join(config.dataDir, "pool"));
+  volumePool(config).warm();
 }
 
 /** What a person and the model read when a command hit one of the attempt's limits. */

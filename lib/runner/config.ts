@@ -42,6 +42,8 @@ export type RunnerConfig = {
     /** Limits of the whole attempt. */
     attempt: { memoryBytes: number; diskBytes: number; maxProcesses: number; cpuSeconds: number; cpuCores?: number };
     cgroup: { mode: "auto" | "off"; parent?: string };
+    /** Volumes made ahead of need, so that a turn does not wait for mkfs (0: each turn makes its own). */
+    volumePool: number;
   };
   github: { tokenFor(repoFullName: string): Promise<string>; remoteUrl(repoFullName: string): string };
   /** Cached environments on this runner's disk. */
@@ -136,6 +138,7 @@ export function runnerConfigFromEnv(env: Env = getEnv(), overrides: Partial<Runn
         cpuCores: env.SANDBOX_CPUS,
       },
       cgroup: { mode: env.SANDBOX_CGROUP, parent: env.SANDBOX_CGROUP_PARENT },
+      volumePool: 2,
     },
     github: {
       tokenFor: async (repo) => (await getRepoInstallationToken(repo)).token,

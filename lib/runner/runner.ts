@@ -9,7 +9,7 @@ import { warm } from "./warm";
 import type { RunnerConfig } from "./config";
 import os from "node:os";
 import { cacheGenerationOf, deleteCacheRows } from "@/db/queries/environments";
-import { releaseLeftovers } from "./attempt-resources";
+import { releaseLeftovers, warmVolumePool } from "./attempt-resources";
 import { evictEntries } from "./env-cache";
 import { reapWorkspaces } from "./reaper";
 import { attemptWorkspace } from "./workspace";
@@ -165,6 +165,7 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
   ];
   timers.forEach((t) => t.unref());
   await sweep().catch(() => 0);
+  void warmVolumePool(config).catch((err) => logError("could not fill the volume pool", err));
   void evictCache().catch((err) => logError("environment cache eviction failed", err));
   void claimLoop();
 

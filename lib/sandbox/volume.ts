@@ -30,6 +30,8 @@ export type Volume = {
   seal(): Promise<void>;
   /** Unmounts and deletes the image (or removes the plain directory). Idempotent. */
   destroy(): Promise<void>;
+  /** Moves the mounted volume and its image to `<root>/vol` and `<root>/vol.img` (a pooled volume given to a turn). */
+  relocate?(root: string): Promise<void>;
 };
 
 export type VolumeSupport = { ok: true } | { ok: false; reason: string };
@@ -80,19 +82,9 @@ export class DiskFullError extends SandboxError {
   }
 }
 
-/**
- * A volume of `capBytes` at `<root>/vol` (image `<root>/vol.img`). Refuses when the host could not hold it next to
- * the volumes already promised, so that parallel attempts cannot together fill the host either.
- */
-export async function createVolume(opts: { root: string; capBytes: number | null }): Promise<Volume> {
-  const dir = path.join(opts.root, "vol");
-  const image = path.join(opts.root, "vol.img");
-  await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-  const can = await detectVolumeSupport();
-  if (!can.ok || opts.capBytes === null) return plainVolume(dir);
-
-  const cap = opts.capBytes;
-  const host = await statfsBytes(opts.root);
+/** Refuses a new volume when the host could not hold its cap next to the volumes already promised. */
+async function admit(root: string, cap: number): Promise<void> {
+  const host = await statfsBytes(root);
   const promised = await promisedBytes();
   if (host.free - promised < cap + HOST_RESERVE_BYTES) {
     const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
@@ -100,6 +92,21 @@ export async function createVolume(opts: { root: string; capBytes: number | null
       `The runner's disk is too full for another attempt: it needs ${gib(cap)} (the disk cap), ${gib(Math.max(0, host.free - promised))} is left after the attempts already running.`,
     );
   }
+}
+
+/**
+ * A volume of `capBytes` at `<root>/vol` (image `<root>/vol.img`). Refuses when the host could not hold it next to
+ * the volumes already promised, so that parallel attempts cannot together fill the host either.
+ */
+export async function createVolume(opts: { root: string; capBytes: number | null; /** false: a pool's spare, promised to nobody yet */ promise?: boolean }): Promise<Volume> {
+  const dir = path.join(opts.root, "vol");
+  const image = path.join(opts.root, "vol.img");
+  await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+  const can = await detectVolumeSupport();
+  if (!can.ok || opts.capBytes === null) return plainVolume(dir);
+
+  const cap = opts.capBytes;
+  await admit(opts.root, cap);
   const handle = await fs.open(image, "wx", 0o600);
   try {
     await handle.truncate(cap);
@@ -124,30 +131,116 @@ export async function createVolume(opts: { root: string; capBytes: number | null
   }
 
   let destroyed = false;
+  let dir2 = dir;
+  let image2 = image;
   const volume: Volume = {
-    dir,
+    get dir() {
+      return dir2;
+    },
     capBytes: cap,
+    async relocate(root: string) {
+      const to = path.join(root, "vol");
+      const toImage = path.join(root, "vol.img");
+      await fs.mkdir(to, { recursive: true, mode: 0o755 });
+      // A mount under a shared mount cannot move (systemd hosts): the caller then makes a volume in place.
+      await runHostCommandOk("/usr/bin/mount", ["--move", dir2, to], { timeoutMs: MKFS_TIMEOUT_MS });
+      await fs.rename(image2, toImage);
+      await fs.rmdir(dir2).catch(() => undefined);
+      live.delete(dir2);
+      dir2 = to;
+      image2 = toImage;
+      live.set(dir2, volume); // promised to this turn from now on
+    },
     async usage() {
-      const s = await fs.statfs(dir).catch(() => null);
+      const s = await fs.statfs(dir2).catch(() => null);
       if (!s) return null;
       return { usedBytes: (s.blocks - s.bfree) * s.bsize, freeBytes: s.bavail * s.bsize };
     },
     async seal() {
-      await runHostCommandOk("/usr/bin/mount", ["-o", "remount,ro", dir], { timeoutMs: MKFS_TIMEOUT_MS });
-      live.delete(dir);
+      await runHostCommandOk("/usr/bin/mount", ["-o", "remount,ro", dir2], { timeoutMs: MKFS_TIMEOUT_MS });
+      live.delete(dir2);
       destroyed = true;
     },
     async destroy() {
       if (destroyed) return;
       destroyed = true;
-      live.delete(dir);
-      await unmount(dir);
-      await fs.rm(image, { force: true });
-      await fs.rmdir(dir).catch(() => undefined);
+      live.delete(dir2);
+      await unmount(dir2);
+      await fs.rm(image2, { force: true });
+      await fs.rmdir(dir2).catch(() => undefined);
     },
   };
-  live.set(dir, volume);
+  if (opts.promise !== false) live.set(dir, volume);
   return volume;
+}
+
+/**
+ * Volumes made ahead of need (mkfs + mount take tens of milliseconds, more on a busy disk): a turn takes a ready
+ * one and moves it into place, and a new one is made in the background. Empty of anything an attempt wrote: each is
+ * used once. Without volume support (or when a move is refused) a turn makes its own.
+ */
+export function createVolumePool(opts: { dir: string; capBytes: number | null; size: number }) {
+  const ready: Volume[] = [];
+  let filling: Promise<void> | null = null;
+  let seq = 0;
+  let closed = false;
+  const fill = () => {
+    filling ??= (async () => {
+      try {
+        if (!(await detectVolumeSupport()).ok || opts.capBytes === null) return;
+        while (!closed && ready.length < opts.size) {
+          const v = await createVolume({ root: path.join(opts.dir, `${process.pid}-${++seq}`), capBytes: opts.capBytes, promise: false });
+          if (closed) await v.destroy();
+          else ready.push(v);
+        }
+      } catch {
+        // a full disk or no loop devices: turns make their own volume (and say why)
+      } finally {
+        filling = null;
+      }
+    })();
+  };
+  return {
+    /** A volume at `<root>/vol` (image `<root>/vol.img`). */
+    async take(root: string): Promise<Volume> {
+      const v = ready.shift();
+      fill();
+      if (v?.relocate && opts.capBytes !== null) {
+        try {
+          await admit(root, opts.capBytes).catch(async (err) => {
+            await v.destroy();
+            throw err;
+          });
+          await v.relocate(root);
+          return v;
+        } catch (err) {
+          if (err instanceof DiskFullError) throw err;
+          await v.destroy().catch(() => undefined);
+        }
+      }
+      return createVolume({ root, capBytes: opts.capBytes });
+    },
+    /** Makes the pool's volumes now (a runner starting). */
+    warm: fill,
+    async close() {
+      closed = true;
+      await filling;
+      for (const v of ready.splice(0)) await v.destroy().catch(() => undefined);
+    },
+  };
+}
+
+export type VolumePool = ReturnType<typeof createVolumePool>;
+
+/** Volumes that processes which died left in a pool folder (named <pid>-<n>): unmounted and removed. */
+export async function clearVolumePool(dir: string): Promise<void> {
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    const pid = Number(name.split("-")[0]);
+    if (Number.isSafeInteger(pid) && pid !== process.pid && processAlive(pid)) continue;
+    const root = path.join(dir, name);
+    await unmount(path.join(root, "vol"));
+    await fs.rm(root, { recursive: true, force: true });
+  }
 }
 
 /** Unmounts `dir` when something is mounted there; a busy mount is detached lazily (it goes when its last user does). */
@@ -176,4 +269,13 @@ function plainVolume(dir: string): Volume {
       await fs.rm(dir, { recursive: true, force: true, maxRetries: 2 });
     },
   };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
