@@ -69,8 +69,8 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9._-]+$/, "PATCHBAY_BRANCH_PREFIX may hold letters, digits, dot, dash and underscore")
     .default("patchbay"),
   RUNNER_EMBEDDED: bool.optional(),
-  RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-  RUNNER_PER_USER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
+  RUNNER_PER_USER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   RUNNER_LEASE_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
   AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(500).default(60),
   AGENT_MAX_TOKENS: z.coerce.number().int().min(1000).default(2_000_000),
