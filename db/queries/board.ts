@@ -48,6 +48,7 @@ export async function listBoardTasks(db: Db, f: BoardFilter) {
       updatedAt: tasks.updatedAt,
       finishedAt: tasks.finishedAt,
       lastViewedAt: tasks.lastViewedAt,
+      workedMs: tasks.workedMs,
     })
     .from(tasks)
     .where(and(...where))

@@ -8,6 +8,8 @@ export type TaskPullRequestFields = {
   prNumber: number;
   prState: string;
   prBranch: string;
+  /** The branch the pull request merges into. */
+  prBase?: string;
 };
 
 /** The agent's final messages and its commands (start and end) for one attempt, across every turn, in order. */
@@ -35,4 +37,15 @@ export async function setTaskPullRequestState(db: Db, taskId: string, prState: s
 /** Records the branch and commit Patchbay made for an attempt (before pushing, so a retry finds them). */
 export async function setAttemptBranch(db: Db, attemptId: string, branchName: string, headCommit: string) {
   await db.update(attempts).set({ branchName, headCommit }).where(eq(attempts.id, attemptId));
+}
+
+/** The latest turn of the attempt whose changes are on the pull request's branch (the next commit starts after it). */
+export async function setAttemptPrTurn(db: Db, attemptId: string, turn: number) {
+  await db.update(attempts).set({ prTurn: turn }).where(eq(attempts.id, attemptId));
+}
+
+/** The person opened the pull request from this attempt: it is the task's chosen attempt from now on. */
+export async function chooseAttemptOf(db: Db, taskId: string, attemptId: string) {
+  const [a] = await db.select({ diffStats: attempts.diffStats }).from(attempts).where(eq(attempts.id, attemptId)).limit(1);
+  await db.update(tasks).set({ chosenAttemptId: attemptId, diffStats: a?.diffStats ?? null, updatedAt: new Date() }).where(eq(tasks.id, taskId));
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { and, asc, eq, gte, inArray, isNull, sql } from "drizzle-orm";
 import type { EngineName } from "../../lib/engines/names";
+import { BOARD_CHANNEL, boardPayload } from "../../lib/events/board-channel";
 import type { Db } from "../client";
 import { attempts, images, jobs, taskEvents, tasks, turns, type AttemptStatus, type DiffStats, type TaskMode, type TaskStatus } from "../schema";
 
@@ -92,7 +93,7 @@ export function deriveTaskStatus(statuses: AttemptStatus[]): TaskStatus {
  */
 export async function refreshTaskStatus(db: Db, taskId: string): Promise<TaskStatus> {
   return db.transaction(async (tx) => {
-    await tx.select({ id: tasks.id }).from(tasks).where(eq(tasks.id, taskId)).for("update");
+    const [locked] = await tx.select({ id: tasks.id, ownerId: tasks.ownerId }).from(tasks).where(eq(tasks.id, taskId)).for("update");
     const rows = await tx.select().from(attempts).where(eq(attempts.taskId, taskId)).orderBy(asc(attempts.index));
     const status = deriveTaskStatus(rows.map((a) => a.status));
     const finished = !["running", "queued"].includes(status);
@@ -107,10 +108,32 @@ export async function refreshTaskStatus(db: Db, taskId: string): Promise<TaskSta
         diffStats,
         // The first attempt to succeed is chosen unless the person already chose one.
         chosenAttemptId: sql`coalesce(${tasks.chosenAttemptId}, ${chosen?.status === "succeeded" ? chosen.id : null}::uuid)`,
+        ...(finished ? { workedMs: await workedMs(tx as unknown as Db, taskId) } : {}),
       })
       .where(eq(tasks.id, taskId));
+    // Delivered when the transaction commits: the person's open boards read the task again.
+    if (locked) await tx.execute(sql`select pg_notify(${BOARD_CHANNEL}, ${boardPayload(locked.ownerId, taskId)})`);
     return status;
   });
+}
+
+/**
+ * How long the agent worked on the task: for each turn, from the first step of any attempt (preparing) to the end of
+ * the last one, summed over turns. Queue time and the hours between a turn and its follow-up do not count.
+ */
+export async function workedMs(db: Db, taskId: string): Promise<number> {
+  const spans = db
+    .select({
+      turn: taskEvents.turn,
+      first: sql<Date>`min(${taskEvents.createdAt})`.as("first"),
+      last: sql<Date>`max(${taskEvents.createdAt})`.as("last"),
+    })
+    .from(taskEvents)
+    .where(and(eq(taskEvents.taskId, taskId), eq(taskEvents.type, "status")))
+    .groupBy(taskEvents.turn)
+    .as("spans");
+  const [row] = await db.select({ ms: sql<number>`coalesce(sum(extract(epoch from (${spans.last} - ${spans.first})) * 1000), 0)` }).from(spans);
+  return Math.round(Number(row?.ms ?? 0));
 }
 
 export async function maxEventSeq(db: Db, attemptId: string): Promise<number> {

@@ -12,6 +12,7 @@ import {
   lastEventId,
   patchTaskInput,
   pullRequestInput,
+  retryInput,
   steerInput,
   taskIdParam,
 } from "@/lib/tasks/schemas";
@@ -134,7 +135,8 @@ export const operations = {
     method: "POST",
     path: "/api/tasks/{id}/follow-ups",
     summary: "Send a follow-up",
-    description: "Continues the chosen attempt (or the only one) with a new turn.",
+    description:
+      "Continues an attempt with a new turn: `attemptId` (the attempt you are looking at), else the chosen one. Only that attempt has to have finished; 409 `attempt_running` while it works (send it a message instead).",
     scope: "tasks:write",
     params: taskIdParam,
     body: followUpInput,
@@ -150,6 +152,29 @@ export const operations = {
     params: taskIdParam,
     body: steerInput,
     responses: { 202: { description: "The message is queued for the agent's next step.", schema: out.steerResult } },
+  }),
+  retryAttempt: op({
+    operationId: "retryAttempt",
+    method: "POST",
+    path: "/api/tasks/{id}/attempts",
+    summary: "Retry: add an attempt",
+    description:
+      "A new attempt of the task from its first prompt, queued at once; `retryOf` names the attempt it retries (which stays as it was). At most 8 attempts per task.",
+    scope: "tasks:write",
+    params: taskIdParam,
+    body: retryInput,
+    responses: { 201: { description: "The new attempt, queued.", schema: out.retryResult } },
+  }),
+  taskListEvents: op({
+    operationId: "taskListEvents",
+    method: "GET",
+    path: "/api/tasks/events",
+    summary: "Stream changes of your tasks",
+    description:
+      "Server-sent events for the board: `ready` once listening (read the list then: changes before it are not replayed), then `tasks` with `{\"taskIds\": [...]}` whenever one of your tasks is created, starts, finishes, is stopped, archived, deleted or gets a pull request. Read the tasks again to see what changed.",
+    scope: "tasks:read",
+    stream: true,
+    responses: { 200: { description: "text/event-stream of `ready` and `tasks` events.", contentType: "text/event-stream" } },
   }),
   getPullRequest: op({
     operationId: "getPullRequest",
@@ -167,7 +192,7 @@ export const operations = {
     path: "/api/tasks/{id}/pr",
     summary: "Create the pull request, or update its branch",
     description:
-      "Commits exactly the chosen attempt's diff on its base commit, pushes the branch and opens the pull request; when the task has one already, pushes the latest turn to its branch.",
+      "Commits exactly the attempt's diff (`attemptId`: the one you are looking at; else the chosen attempt) on its base commit, pushes the branch and opens the pull request into `base` (default: the task's branch); the attempt becomes the chosen one. When the task has a pull request already, pushes that attempt's new turns to its branch (Update branch); `push.message` says what happened.",
     scope: "pr:write",
     params: taskIdParam,
     body: pullRequestInput,

@@ -46,6 +46,7 @@ export const taskSummary = z
     updatedAt: when,
     finishedAt: when.nullable(),
     lastViewedAt: when.nullable(),
+    workedMs: z.number().int().meta({ description: "How long the agent worked, over every turn (not queue time)." }),
     unread: z.boolean(),
     attempts: z.array(z.object({ index: z.number().int(), status: attemptStatus })),
   })
@@ -87,6 +88,11 @@ export const attemptDetail = z
     errorMessage: z.string().nullable(),
     inputTokens: z.number().int(),
     outputTokens: z.number().int(),
+    cachedInputTokens: z.number().int().meta({ description: "Of the input tokens, those served from the provider's prompt cache." }),
+    reasoningTokens: z.number().int().meta({ description: "Of the output tokens, the reasoning ones." }),
+    costUsd: z.number().nullable().meta({ description: "What the model calls cost in US dollars; null when the model has no configured price." }),
+    retryOf: uuid.nullable().meta({ description: "The attempt this one retries (a new attempt from the first prompt)." }),
+    prTurn: z.number().int().nullable().meta({ description: "The latest turn pushed to the pull request's branch." }),
     startedAt: when.nullable(),
     finishedAt: when.nullable(),
   })
@@ -110,13 +116,23 @@ export const taskDetail = z
       prNumber: z.number().int().nullable(),
       prState: z.string().nullable(),
       prBranch: z.string().nullable(),
+      prBase: z.string().nullable().meta({ description: "The branch the pull request merges into." }),
+      workedMs: z.number().int().meta({ description: "How long the agent worked, over every turn (not queue time)." }),
       engine,
       createdAt: when,
       updatedAt: when,
       finishedAt: when.nullable(),
     }),
     attempts: z.array(attemptDetail),
-    turns: z.array(z.object({ seq: z.number().int(), prompt: z.string(), createdAt: when, images: z.array(uuid) })),
+    turns: z.array(
+      z.object({
+        seq: z.number().int(),
+        prompt: z.string(),
+        createdAt: when,
+        images: z.array(uuid),
+        attemptId: uuid.nullable().meta({ description: "The attempt a follow-up continued; null for the first prompt (every attempt)." }),
+      }),
+    ),
   })
   .meta({ id: "TaskDetail" });
 
@@ -125,6 +141,10 @@ export const taskRepos = z.object({ repos: z.array(z.string()) });
 export const cancelResult = z.object({ cancelled: z.number().int().meta({ description: "Attempts that were stopped." }) });
 
 export const followUpResult = z.object({ attemptId: uuid, turn: z.number().int() });
+
+export const retryResult = z.object({
+  attempt: z.object({ id: uuid, index: z.number().int(), status: attemptStatus, retryOf: uuid.nullable() }),
+});
 
 export const steerResult = z.object({ id: uuid, attemptId: uuid, queued: z.literal(true) });
 
@@ -136,7 +156,15 @@ export const pullRequest = z
       state: z.enum(["open", "draft", "closed", "merged"]),
       draft: z.boolean(),
       branch: z.string(),
+      base: z.string().meta({ description: "The branch it merges into." }),
     }),
+    push: z
+      .object({
+        commits: z.number().int().meta({ description: "Commits pushed by this request (0: the branch was up to date)." }),
+        message: z.string().meta({ description: 'What happened, in words: "Pushed 1 commit to …", "Already up to date: …".' }),
+      })
+      .optional()
+      .meta({ description: "Set by Create PR / Update branch." }),
   })
   .meta({ id: "PullRequest" });
 
@@ -148,7 +176,25 @@ export const taskEvent = z
     attemptId: uuid,
     seq: z.number().int(),
     turn: z.number().int(),
-    type: z.enum(["status", "log", "command", "message", "message_delta", "plan", "patch", "diff", "usage", "error", "network"]),
+    type: z.enum([
+      "status",
+      "log",
+      "command",
+      "message",
+      "message_delta",
+      "plan",
+      "patch",
+      "diff",
+      "usage",
+      "error",
+      "network",
+      "reasoning_delta",
+      "reasoning",
+      "retry",
+      "compaction",
+      "model",
+      "steer",
+    ]),
     payload: z.record(z.string(), z.unknown()),
     createdAt: when,
   })

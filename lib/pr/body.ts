@@ -168,6 +168,33 @@ export function buildPullRequestBody(opts: { title: string; events: AttemptEvent
   return `${head}\n\n${footer}\n`;
 }
 
+/**
+ * A commit's subject from what the agent said in these turns: the first summary bullet of the latest of them (file
+ * references dropped, cut near 72 characters), or null when it said nothing usable.
+ */
+export function turnSubject(events: AttemptEventLite[], turns: (turn: number) => boolean): string | null {
+  let latest: { turn: number; text: string } | null = null;
+  for (const e of events) {
+    if (e.type === "message" && typeof e.payload.text === "string" && turns(e.turn) && (!latest || e.turn >= latest.turn)) {
+      latest = { turn: e.turn, text: e.payload.text };
+    }
+  }
+  const first = latest ? summaryBullets(latest.text)[0] : undefined;
+  if (!first) return null;
+  const line = first
+    .replace(/\s*\([^()\s]+:L\d+(?:-L\d+)?\)/g, "")
+    .replace(/\s*\([^()\s]+\.[A-Za-z0-9]+\)/g, "")
+    .replace(/\s+/g, " ")
+    .replace(/[\s.;:,]+$/, "")
+    .trim();
+  if (!line) return null;
+  const subject = line[0].toUpperCase() + line.slice(1);
+  if (subject.length <= 72) return subject;
+  const cut = subject.slice(0, 72);
+  const space = cut.lastIndexOf(" ");
+  return `${(space > 40 ? cut.slice(0, space) : cut).replace(/[\s,.;:]+$/, "")}…`;
+}
+
 /** A commit message: the subject, a blank line, then a short body. */
 export function commitMessage(subject: string, bullets: string[], taskUrl: string): string {
   const firstLine = subject.replace(/\s+/g, " ").trim() || "Patchbay changes";

@@ -1,10 +1,17 @@
 import "server-only";
 import fs from "node:fs/promises";
 import type { Octokit } from "@octokit/rest";
-import { getDb } from "@/db";
+import { getDb, getDbHandle } from "@/db";
 import { findUserById } from "@/db/queries/auth";
 import { findTaskLink, type GitHubTaskLinkRow } from "@/db/queries/github-hooks";
-import { listMessagesAndCommands, setAttemptBranch, setTaskPullRequest, setTaskPullRequestState } from "@/db/queries/pr";
+import {
+  chooseAttemptOf,
+  listMessagesAndCommands,
+  setAttemptBranch,
+  setAttemptPrTurn,
+  setTaskPullRequest,
+  setTaskPullRequestState,
+} from "@/db/queries/pr";
 import { listAttempts, type AttemptRow, type TaskRow } from "@/db/queries/tasks";
 import { getEnv } from "@/lib/env";
 import { AppError, notFound } from "@/lib/errors";
@@ -13,7 +20,8 @@ import { octokitFor } from "@/lib/github/client";
 import { githubUrls } from "@/lib/github/urls";
 import { attemptWorkspace, type AttemptWorkspace } from "@/lib/runner/workspace";
 import { requireOwnTask } from "@/lib/tasks/access";
-import { allTurnBullets, buildPullRequestBody, commitMessage, type AttemptEventLite } from "./body";
+import { publishBoardChange } from "@/lib/events/user-stream";
+import { allTurnBullets, buildPullRequestBody, commitMessage, turnSubject, type AttemptEventLite } from "./body";
 import { commitAttempt, mergeConflicts } from "./commit";
 import { pullRequestError, tokenError } from "./errors";
 import { authorIdentity, branchNameFor, patchbayIdentity } from "./naming";
@@ -22,9 +30,30 @@ import { fetchBranch, pushBranch, type PushTarget } from "./push";
 /** GitHub's own badge: a draft is an open PR that is not ready for review. */
 export type PullRequestState = "open" | "draft" | "closed" | "merged";
 
-export type PullRequestInfo = { url: string; number: number; state: PullRequestState; draft: boolean; branch: string };
+/** What Create PR / Update branch did, in words for the person ("Pushed 1 commit to …", "Already up to date: …"). */
+export type PushOutcome = { commits: number; message: string };
 
-type GitHubPull = { html_url: string; number: number; state: string; draft?: boolean; merged?: boolean; merged_at?: string | null; head: { ref: string } };
+export type PullRequestInfo = {
+  url: string;
+  number: number;
+  state: PullRequestState;
+  draft: boolean;
+  branch: string;
+  /** The branch it merges into. */
+  base: string;
+  push?: PushOutcome;
+};
+
+type GitHubPull = {
+  html_url: string;
+  number: number;
+  state: string;
+  draft?: boolean;
+  merged?: boolean;
+  merged_at?: string | null;
+  head: { ref: string };
+  base?: { ref: string };
+};
 
 const ACTIVE = ["queued", "preparing", "setup", "running", "finalizing"];
 /** How many suffixed names (`-2`, `-3`, …) to try when the branch name is taken on GitHub. */
@@ -49,8 +78,8 @@ export function pullRequestState(pull: Pick<GitHubPull, "state" | "draft" | "mer
   return pull.draft ? "draft" : "open";
 }
 
-function info(pull: GitHubPull, branch: string): PullRequestInfo {
-  return { url: pull.html_url, number: pull.number, state: pullRequestState(pull), draft: pull.draft === true, branch };
+function info(pull: GitHubPull, branch: string, base: string): PullRequestInfo {
+  return { url: pull.html_url, number: pull.number, state: pullRequestState(pull), draft: pull.draft === true, branch, base: pull.base?.ref ?? base };
 }
 
 function taskUrl(taskId: string): string {
@@ -87,20 +116,29 @@ type Prepared = {
   taskUrl: string;
 };
 
-/** The checks every PR operation shares, and what it needs: the chosen attempt, its workspace, a token. */
-async function prepare(userId: string, task: TaskRow): Promise<Prepared> {
+/**
+ * The checks every PR operation shares, and what it needs: the attempt (the one the person names — the attempt on
+ * screen — else the chosen one), its workspace, a token.
+ */
+async function prepare(userId: string, task: TaskRow, attemptId?: string): Promise<Prepared> {
   requireCodeTask(task);
   const db = await getDb();
   const all = await listAttempts(db, task.id);
-  const attempt = all.find((a) => a.id === task.chosenAttemptId) ?? all.find((a) => a.status === "succeeded") ?? all[0];
-  if (!attempt) throw new AppError("no_attempt", "This task has no attempt to open a pull request from.", 409);
+  const attempt = attemptId
+    ? all.find((a) => a.id === attemptId)
+    : (all.find((a) => a.id === task.chosenAttemptId) ?? all.find((a) => a.status === "succeeded") ?? all[0]);
+  if (!attempt) {
+    if (attemptId) throw notFound("No such attempt.");
+    throw new AppError("no_attempt", "This task has no attempt to open a pull request from.", 409);
+  }
+  const name = `Attempt ${attempt.index + 1}`;
   if (ACTIVE.includes(attempt.status)) {
-    throw new AppError("task_running", "Wait for the task to finish before opening or updating its pull request.", 409);
+    throw new AppError("task_running", `${name} is still working: wait for it to finish before opening or updating its pull request.`, 409);
   }
   if (attempt.status !== "succeeded") {
     throw new AppError(
       "attempt_not_succeeded",
-      "The chosen attempt did not finish successfully: send a follow-up (or pick another attempt) before opening a pull request.",
+      `${name} did not finish successfully: send it a follow-up (or pick another attempt) before opening a pull request.`,
       409,
     );
   }
@@ -183,20 +221,20 @@ async function findOpenPullForBranch(p: Prepared, branch: string): Promise<GitHu
   }
 }
 
-async function openPull(p: Prepared, branch: string, body: string, draft: boolean): Promise<GitHubPull> {
+async function openPull(p: Prepared, branch: string, base: string, body: string, draft: boolean): Promise<GitHubPull> {
   try {
     const { data } = await p.octokit.rest.pulls.create({
       owner: p.owner,
       repo: p.repo,
       title: p.task.title,
       head: branch,
-      base: p.task.baseBranch,
+      base,
       body,
       draft,
     });
     return data as GitHubPull;
   } catch (err) {
-    const mapped = pullRequestError(err, { repoFullName: p.task.repoFullName, context: "opening the pull request", branch, base: p.task.baseBranch });
+    const mapped = pullRequestError(err, { repoFullName: p.task.repoFullName, context: "opening the pull request", branch, base });
     if (mapped.code !== "pr_already_exists") throw mapped;
     // GitHub already has an open PR from this very branch: Patchbay opened it (a retry whose answer was lost),
     // since the branch holds exactly our commits. Adopt it instead of failing.
@@ -228,17 +266,18 @@ async function getPull(octokit: Octokit, task: TaskRow, number: number): Promise
   }
 }
 
-/** Fails when the base branch moved since the attempt started and the changes no longer merge into it. */
-async function checkStillApplies(p: Prepared, baseTip: string, commit: string) {
+/** Fails when the base branch moved since the attempt started (or is another branch) and the changes no longer merge into it. */
+async function checkStillApplies(p: Prepared, base: string, baseTip: string, commit: string) {
   if (baseTip === p.attempt.baseCommit) return;
-  const tip = await fetchBranch(p.target, p.task.baseBranch, "base");
+  const tip = await fetchBranch(p.target, base, "base");
   const conflicts = await mergeConflicts(p.ws, tip, commit);
   if (conflicts === null) return;
   const files = conflicts.slice(0, 5).join(", ") + (conflicts.length > 5 ? `, and ${conflicts.length - 5} more` : "");
+  const moved = base === p.task.baseBranch ? `${base} moved since this task started, and the changes` : `The changes (made on ${p.task.baseBranch})`;
   throw new AppError(
     "base_branch_moved",
-    `${p.task.baseBranch} moved since this task started, and the changes no longer apply on it${files ? ` (conflicts in ${files})` : ""}. ` +
-      `Start a new task from the current ${p.task.baseBranch}, or ask for a follow-up that works on top of it.`,
+    `${moved} no longer apply on ${base === p.task.baseBranch ? "it" : base}${files ? ` (conflicts in ${files})` : ""}. ` +
+      `Start a new task from the current ${base}, or ask for a follow-up that works on top of it.`,
     409,
   );
 }
@@ -248,31 +287,49 @@ function fixesIssue(link: GitHubTaskLinkRow | null): number | null {
   return link?.kind === "issue" ? link.number : null;
 }
 
-async function storePull(taskId: string, pull: GitHubPull, branch: string): Promise<PullRequestInfo> {
-  const result = info(pull, branch);
-  await setTaskPullRequest(await getDb(), taskId, { prUrl: result.url, prNumber: result.number, prState: result.state, prBranch: branch });
-  return result;
+async function storePull(task: TaskRow, pull: GitHubPull, branch: string, base: string, push?: PushOutcome): Promise<PullRequestInfo> {
+  const result = info(pull, branch, base);
+  const handle = await getDbHandle();
+  await setTaskPullRequest(handle.db, task.id, { prUrl: result.url, prNumber: result.number, prState: result.state, prBranch: branch, prBase: result.base });
+  await publishBoardChange(handle, task.ownerId, task.id);
+  return push ? { ...result, push } : result;
 }
 
 /**
- * Create PR: commits the chosen attempt's changes on the host as the signed-in user, pushes the branch with the
- * installation token and opens the PR against the task's base branch. When the task already has a PR, this is
- * Update branch. Every failure leaves the task, its diff and its workspace as they were, so it can be retried.
+ * Create PR: commits the attempt's changes (the attempt on screen, else the chosen one) on the host as the signed-in
+ * user, pushes the branch with the installation token and opens the PR against `base` (default: the task's branch).
+ * When the task already has a PR, this is Update branch. Every failure leaves the task, its diff and its workspace
+ * as they were, so it can be retried. Opening a PR from an attempt makes it the task's chosen attempt.
  */
-export async function createPullRequest({ userId, taskId, draft = false }: { userId: string; taskId: string; draft?: boolean }): Promise<PullRequestInfo> {
+export async function createPullRequest({
+  userId,
+  taskId,
+  draft = false,
+  attemptId,
+  base,
+}: {
+  userId: string;
+  taskId: string;
+  draft?: boolean;
+  attemptId?: string;
+  base?: string;
+}): Promise<PullRequestInfo> {
   return withTaskLock(taskId, async () => {
     const task = await requireOwnTask({ userId, taskId });
     requireCodeTask(task);
-    if (task.prNumber) return updateLocked(userId, task);
-    const p = await prepare(userId, task);
+    if (task.prNumber) return updateLocked(userId, task, attemptId);
+    const p = await prepare(userId, task, attemptId);
+    const into = base ?? task.baseBranch;
 
-    const baseTip = await remoteBranchSha(p, task.baseBranch);
+    const baseTip = await remoteBranchSha(p, into);
     if (baseTip === null) {
-      throw new AppError(
-        "base_branch_gone",
-        `The base branch ${task.baseBranch} is gone from ${task.repoFullName}, so there is nothing to open a pull request against. Restore it on GitHub, or start a new task on another branch.`,
-        409,
-      );
+      throw into === task.baseBranch
+        ? new AppError(
+            "base_branch_gone",
+            `The base branch ${into} is gone from ${task.repoFullName}, so there is nothing to open a pull request against. Restore it on GitHub, or start a new task on another branch.`,
+            409,
+          )
+        : new AppError("base_branch_gone", `${task.repoFullName} has no branch ${into} to open the pull request against. Pick another base branch.`, 409);
     }
     const { branch, parent } = await chooseBranch(p);
     const { commit } = await commitAttempt({
@@ -287,25 +344,31 @@ export async function createPullRequest({ userId, taskId, draft = false }: { use
     if (commit === p.attempt.baseCommit) {
       throw new AppError("no_changes", "This attempt's checkout has no changes against its base commit: nothing to put in a pull request.", 409);
     }
-    await setAttemptBranch(await getDb(), p.attempt.id, branch, commit);
-    await checkStillApplies(p, baseTip, commit);
+    const db = await getDb();
+    await setAttemptBranch(db, p.attempt.id, branch, commit);
+    await checkStillApplies(p, into, baseTip, commit);
     await pushBranch(p.target, commit, branch);
-    const body = buildPullRequestBody({ title: task.title, events: p.events, taskUrl: p.taskUrl, fixesIssue: fixesIssue(await findTaskLink(await getDb(), task.id)) });
-    const pull = await openPull(p, branch, body, draft);
-    return storePull(task.id, pull, branch);
+    await setAttemptPrTurn(db, p.attempt.id, p.attempt.turn);
+    if (task.chosenAttemptId !== p.attempt.id) await chooseAttemptOf(db, task.id, p.attempt.id);
+    const body = buildPullRequestBody({ title: task.title, events: p.events, taskUrl: p.taskUrl, fixesIssue: fixesIssue(await findTaskLink(db, task.id)) });
+    const pull = await openPull(p, branch, into, body, draft);
+    return storePull(task, pull, branch, into, { commits: 1, message: `Opened pull request #${pull.number} into ${into} with 1 commit on ${branch}.` });
   });
 }
 
-async function updateLocked(userId: string, task: TaskRow): Promise<PullRequestInfo> {
+async function updateLocked(userId: string, task: TaskRow, attemptId?: string): Promise<PullRequestInfo> {
   if (!task.prNumber || !task.prBranch) {
     throw new AppError("no_pull_request", "This task has no pull request yet: create one first.", 409);
   }
-  const p = await prepare(userId, task);
   const branch = task.prBranch;
+  const all = await listAttempts(await getDb(), task.id);
+  // Without an attempt named, the one the pull request came from.
+  const p = await prepare(userId, task, attemptId ?? all.find((a) => a.branchName === branch)?.id);
   if (p.attempt.branchName !== branch || !p.attempt.headCommit) {
+    const owner = all.find((a) => a.branchName === branch);
     throw new AppError(
       "pr_from_other_attempt",
-      `The pull request was opened from another attempt of this task (branch ${branch}); choose that attempt to update it.`,
+      `Pull request #${task.prNumber} was opened from ${owner ? `Attempt ${owner.index + 1}` : "another attempt"} of this task (branch ${branch}): open that attempt to update it.`,
       409,
     );
   }
@@ -323,34 +386,49 @@ async function updateLocked(userId: string, task: TaskRow): Promise<PullRequestI
           href: current.html_url,
         });
   }
-  const { commit } = await commitAttempt({
+  // The turns since the last push make this commit; its message comes from what the agent said in them.
+  const since = p.attempt.prTurn ?? -1;
+  const newTurns = (t: number) => t > since && t <= p.attempt.turn;
+  const { commit, created } = await commitAttempt({
     workspace: p.ws,
     snapshot: p.attempt.snapshotCommit,
     parent: p.attempt.headCommit,
     branch,
-    message: commitMessage(task.title, allTurnBullets(p.events, (t) => t === p.attempt.turn), p.taskUrl),
+    message: commitMessage(turnSubject(p.events, newTurns) ?? task.title, allTurnBullets(p.events, newTurns), p.taskUrl),
     author: p.author,
     committer: p.committer,
   });
-  await setAttemptBranch(await getDb(), p.attempt.id, branch, commit);
-  await pushBranch(p.target, commit, branch);
-  const link = await findTaskLink(await getDb(), task.id);
+  const db = await getDb();
+  await setAttemptBranch(db, p.attempt.id, branch, commit);
+  const base = current.base?.ref ?? task.prBase ?? task.baseBranch;
+  const remote = await remoteBranchSha(p, branch);
+  let push: PushOutcome;
+  if (remote === commit) {
+    push = { commits: 0, message: `Already up to date: ${branch} has every change of Attempt ${p.attempt.index + 1}.` };
+  } else {
+    await pushBranch(p.target, commit, branch);
+    push = created
+      ? { commits: 1, message: `Pushed 1 commit to ${branch}.` }
+      : { commits: 0, message: `Pushed ${branch} again: no new changes since its last commit.` };
+  }
+  await setAttemptPrTurn(db, p.attempt.id, p.attempt.turn);
+  const link = await findTaskLink(db, task.id);
   // A pull request someone else opened (a fix asked for on GitHub) keeps its own description.
-  if (link?.kind === "fix") return storePull(task.id, current, branch);
+  if (link?.kind === "fix") return storePull(task, current, branch, base, push);
   const body = buildPullRequestBody({ title: task.title, events: p.events, taskUrl: p.taskUrl, fixesIssue: fixesIssue(link) });
   const pull = await updatePullBody(p, task.prNumber, body);
-  return storePull(task.id, pull, branch);
+  return storePull(task, pull, branch, base, push);
 }
 
 /**
  * Update branch: after a follow-up, commits the new changes on top of the branch's previous head, pushes them
  * (never forced) and refreshes the PR's description, keeping the same PR.
  */
-export async function updatePullRequest({ userId, taskId }: { userId: string; taskId: string }): Promise<PullRequestInfo> {
+export async function updatePullRequest({ userId, taskId, attemptId }: { userId: string; taskId: string; attemptId?: string }): Promise<PullRequestInfo> {
   return withTaskLock(taskId, async () => {
     const task = await requireOwnTask({ userId, taskId });
     requireCodeTask(task);
-    return updateLocked(userId, task);
+    return updateLocked(userId, task, attemptId);
   });
 }
 
@@ -360,9 +438,15 @@ export async function refreshPullRequestState({ userId, taskId }: { userId: stri
   if (!task.prNumber || !task.prBranch) throw notFound("This task has no pull request.");
   const { token } = await getRepoInstallationToken(task.repoFullName);
   const pull = await getPull(octokitFor(token), task, task.prNumber);
-  const result = info(pull, task.prBranch);
-  if (result.state !== task.prState || result.url !== task.prUrl) {
-    await setTaskPullRequest(await getDb(), task.id, { prUrl: result.url, prNumber: result.number, prState: result.state, prBranch: task.prBranch });
+  const result = info(pull, task.prBranch, task.prBase ?? task.baseBranch);
+  if (result.state !== task.prState || result.url !== task.prUrl || result.base !== task.prBase) {
+    await setTaskPullRequest(await getDb(), task.id, {
+      prUrl: result.url,
+      prNumber: result.number,
+      prState: result.state,
+      prBranch: task.prBranch,
+      prBase: result.base,
+    });
   }
   return result;
 }

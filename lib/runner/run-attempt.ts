@@ -108,8 +108,9 @@ async function priorTurns(handle: DbHandle, taskId: string, attemptId: string, t
     if (e.type === "message" && typeof e.payload.text === "string") finals.set(e.turn, e.payload.text);
     if (e.type === "command" && e.payload.phase === "start" && /^c\d+$/.test(String(e.payload.chunkId))) commands++;
   }
+  // This attempt's own history: the first prompt and the follow-ups sent to it (not those of the other attempts).
   const prior = turns
-    .filter((t) => t.seq < turn)
+    .filter((t) => t.seq < turn && (t.attemptId === null || t.attemptId === attemptId))
     .map((t) => ({ prompt: t.prompt, finalMessage: finals.get(t.seq) ?? "", images: images.get(t.seq) ?? [] }));
   const current = turns.find((t) => t.seq === turn);
   return { prior, prompt: current?.prompt, images: images.get(turn) ?? [], firstChunk: commands + 1 };

@@ -5,6 +5,7 @@ import { ImageAttachError, insertTaskWithJobs } from "@/db/queries/tasks";
 import { AppError } from "@/lib/errors";
 import { getEnv } from "@/lib/env";
 import { requireUserRepo } from "@/lib/github/repos";
+import { publishBoardChange } from "@/lib/events/user-stream";
 import { notifyJobsQueued } from "@/lib/queue/notify";
 import type { CreateTaskInput } from "./schemas";
 import { titleFromPrompt } from "./title";
@@ -33,5 +34,6 @@ export async function createTask({ userId, input }: { userId: string; input: Cre
     throw err;
   });
   await notifyJobsQueued(handle);
+  await publishBoardChange(handle, userId, task.id);
   return { task, attempts };
 }

@@ -29,6 +29,8 @@ export async function getTaskDetail({ userId, taskId, markViewed = true }: { use
       prNumber: task.prNumber,
       prState: task.prState,
       prBranch: task.prBranch,
+      prBase: task.prBase,
+      workedMs: task.workedMs,
       engine: task.engine,
       createdAt: task.createdAt,
       updatedAt: task.updatedAt,
@@ -47,11 +49,16 @@ export async function getTaskDetail({ userId, taskId, markViewed = true }: { use
       errorMessage: a.errorMessage === null ? null : publicMessage(a.errorMessage),
       inputTokens: a.inputTokens,
       outputTokens: a.outputTokens,
+      cachedInputTokens: a.cachedInputTokens,
+      reasoningTokens: a.reasoningTokens,
+      costUsd: a.costUsd,
+      retryOf: a.retryOf,
+      prTurn: a.prTurn,
       startedAt: a.startedAt,
       finishedAt: a.finishedAt,
     })),
-    // Each turn's attached images: GET /api/images/<id>.
-    turns: turns.map((t) => ({ seq: t.seq, prompt: t.prompt, createdAt: t.createdAt, images: imageIds[t.seq] ?? [] })),
+    // Each turn's attached images (GET /api/images/<id>), and the attempt a follow-up continued (null: every attempt).
+    turns: turns.map((t) => ({ seq: t.seq, prompt: t.prompt, createdAt: t.createdAt, images: imageIds[t.seq] ?? [], attemptId: t.attemptId })),
   };
 }
 export type TaskDetail = Awaited<ReturnType<typeof getTaskDetail>>;

@@ -4,6 +4,7 @@ import { countRunningAttempts, deleteTaskRow, setTaskFields } from "@/db/queries
 import { findAttempt, listAttempts, refreshTaskStatus } from "@/db/queries/tasks";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { publishBoardChange } from "@/lib/events/user-stream";
 import { attemptWorkspace, removeWorkspace } from "@/lib/runner/workspace";
 import { requireOwnTask } from "./access";
 import { cancelTask } from "./cancel";
@@ -25,18 +26,22 @@ async function removeWorkspaces(taskId: string) {
 /** Archiving frees the attempts' workspaces (their diffs stay); a running task is stopped first. */
 export async function setArchived({ userId, taskId, archived }: { userId: string; taskId: string; archived: boolean }) {
   const task = await requireOwnTask({ userId, taskId });
-  const { db } = await getDbHandle();
+  const handle = await getDbHandle();
+  const { db } = handle;
   if (archived && (await countRunningAttempts(db, task.id)) > 0) await cancelTask({ userId, taskId });
   await setTaskFields(db, task.id, { archived, updatedAt: new Date() });
+  await publishBoardChange(handle, task.ownerId, task.id);
   if (archived) await removeWorkspaces(task.id);
 }
 
 export async function deleteTask({ userId, taskId }: { userId: string; taskId: string }) {
   const task = await requireOwnTask({ userId, taskId });
-  const { db } = await getDbHandle();
+  const handle = await getDbHandle();
+  const { db } = handle;
   if ((await countRunningAttempts(db, task.id)) > 0) await cancelTask({ userId, taskId });
   await removeWorkspaces(task.id);
   await deleteTaskRow(db, task.id);
+  await publishBoardChange(handle, task.ownerId, task.id);
 }
 
 export async function chooseAttempt({ userId, taskId, attemptId }: { userId: string; taskId: string; attemptId: string }) {

@@ -30,7 +30,12 @@ export type CreateTaskInput = z.infer<typeof createTaskInput>;
 export const followUpInput = z.object({
   prompt: text().trim().min(1, "is empty").max(20_000, "is longer than 20,000 characters"),
   images: imageIds.optional(),
+  /** The attempt to continue: the one on screen. Absent: the chosen attempt (and no attempt may be working). */
+  attemptId: z.string().uuid("is not an attempt id").optional(),
 });
+
+/** Retry: a new attempt of the task from its first prompt; `retryOf` names the attempt it retries. */
+export const retryInput = z.object({ retryOf: z.string().uuid("is not an attempt id").optional() }).strict();
 
 export const taskIdParam = z.object({ id: z.string().uuid("is not a task id") });
 
@@ -46,7 +51,15 @@ export const patchTaskInput = z
   .object({ archived: z.boolean().optional(), chosenAttemptId: z.string().uuid().optional() })
   .refine((b) => b.archived !== undefined || b.chosenAttemptId !== undefined, "nothing to change");
 
-export const pullRequestInput = z.object({ draft: z.boolean().optional() }).strict();
+export const pullRequestInput = z
+  .object({
+    draft: z.boolean().optional(),
+    /** The attempt whose changes go in: the one on screen. Absent: the chosen attempt (or the PR's own, to update it). */
+    attemptId: z.string().uuid("is not an attempt id").optional(),
+    /** The branch the new pull request merges into (default: the task's branch). Ignored once the PR exists. */
+    base: branchName.optional(),
+  })
+  .strict();
 
 export const attemptFileQuery = z.object({ path: text().min(1, "is empty").max(1000) });
 

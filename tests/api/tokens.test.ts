@@ -9,6 +9,7 @@ import { hashToken, listApiTokens, revokeApiToken } from "@/lib/auth/api-tokens"
 import { API_SCOPES } from "@/lib/auth/scopes";
 import { readSse } from "@/tests/helpers/sse";
 import * as diffRoute from "@/app/api/tasks/[id]/attempts/[attemptId]/diff/route";
+import * as attemptsRoute from "@/app/api/tasks/[id]/attempts/route";
 import * as fileRoute from "@/app/api/tasks/[id]/attempts/[attemptId]/file/route";
 import * as cancelRoute from "@/app/api/tasks/[id]/cancel/route";
 import * as eventsRoute from "@/app/api/tasks/[id]/events/route";
@@ -16,6 +17,7 @@ import * as followUpsRoute from "@/app/api/tasks/[id]/follow-ups/route";
 import * as messagesRoute from "@/app/api/tasks/[id]/messages/route";
 import * as prRoute from "@/app/api/tasks/[id]/pr/route";
 import * as taskRoute from "@/app/api/tasks/[id]/route";
+import * as boardEventsRoute from "@/app/api/tasks/events/route";
 import * as reposRoute from "@/app/api/tasks/repos/route";
 import * as tasksRoute from "@/app/api/tasks/route";
 import * as tokenRoute from "@/app/api/token/route";
@@ -30,6 +32,8 @@ process.env.API_RATE_LIMIT_BURST = "5";
 const routes: Record<string, Record<string, ApiHandler>> = {
   "/api/tasks": tasksRoute,
   "/api/tasks/repos": reposRoute,
+  "/api/tasks/events": boardEventsRoute,
+  "/api/tasks/{id}/attempts": attemptsRoute,
   "/api/tasks/{id}": taskRoute,
   "/api/tasks/{id}/cancel": cancelRoute,
   "/api/tasks/{id}/events": eventsRoute,

@@ -85,7 +85,8 @@ describe.each(dbKinds)("pull requests on %s", (kind) => {
     const pr = await createPullRequest({ userId: alice, taskId: task.id });
 
     const branch = `patchbay/make-greet-trim-the-name-before-greeting-${task.id.slice(0, 8)}`;
-    expect(pr).toMatchObject({ branch, state: "open", draft: false });
+    expect(pr).toMatchObject({ branch, base: "main", state: "open", draft: false, push: { commits: 1 } });
+    expect(pr.push?.message).toBe(`Opened pull request #${pr.number} into main with 1 commit on ${branch}.`);
     expect(pr.url).toBe(`${stack.github.url}/acme/widgets/pull/${pr.number}`);
 
     // GitHub holds the branch: exactly one commit on top of the base commit, carrying exactly the attempt's diff.
@@ -108,15 +109,17 @@ describe.each(dbKinds)("pull requests on %s", (kind) => {
     const stored = (await findTask(handle.db, task.id))!;
     expect(stored).toMatchObject({ prUrl: pr.url, prNumber: pr.number, prState: "open", prBranch: branch });
     expect(await findAttempt(handle.db, attempt.id)).toMatchObject({ branchName: branch, headCommit: head });
-    expect(await refreshPullRequestState({ userId: alice, taskId: task.id })).toEqual(pr);
+    expect(await refreshPullRequestState({ userId: alice, taskId: task.id })).toEqual({ ...pr, push: undefined });
 
     // A follow-up, then Update branch: a new commit on top of the previous head, the same PR, a body for both turns.
     await enqueueFollowUp(handle, { taskId: task.id, attemptId: attempt.id, ownerId: alice, seq: 1, prompt: "Also make sum ignore non-numbers" });
     const after = await finished(attempt.id, 1);
     expect(after.status).toBe("succeeded");
     const updated = await updatePullRequest({ userId: alice, taskId: task.id });
-    expect(updated).toMatchObject({ number: pr.number, branch, state: "open" });
+    expect(updated).toMatchObject({ number: pr.number, branch, state: "open", push: { commits: 1, message: `Pushed 1 commit to ${branch}.` } });
     const newHead = fake.sha(`refs/heads/${branch}`);
+    // The follow-up's commit is named after what that turn did, not after the task.
+    expect(fake.git(["log", "-1", "--format=%s", newHead]).trim()).toBe("`sum()` now skips values that are not finite numbers");
     expect(newHead).not.toBe(head);
     expect(fake.sha(`${newHead}^`)).toBe(head);
     const followUpDiff = fake.git(["diff", head, newHead]);
@@ -130,7 +133,10 @@ describe.each(dbKinds)("pull requests on %s", (kind) => {
     expect(stack.github.state.pulls.filter((p) => p.headRef === branch)).toHaveLength(1);
 
     // The POST route's path when the task already has a PR is Update branch too; with nothing new it changes nothing.
-    expect(await createPullRequest({ userId: alice, taskId: task.id })).toMatchObject({ number: pr.number });
+    expect(await createPullRequest({ userId: alice, taskId: task.id })).toMatchObject({
+      number: pr.number,
+      push: { commits: 0, message: `Already up to date: ${branch} has every change of Attempt 1.` },
+    });
     expect(fake.sha(`refs/heads/${branch}`)).toBe(newHead);
   });
 
@@ -263,6 +269,40 @@ describe.each(dbKinds)("pull requests on %s", (kind) => {
         `Start a new task from the current ${release}, or ask for a follow-up that works on top of it.`,
     );
     expect((await findTask(handle.db, moved.task.id))?.prNumber).toBeNull();
+  });
+
+  it("opens the PR from the attempt named into the base chosen; that attempt becomes the chosen one and alone updates it", async () => {
+    const base = `release-pick-${kind}`;
+    await fakeControl(stack, "POST", "repos/acme/widgets/branches", { name: base, from: "main" });
+    const { task, attempts } = await insertTaskWithJobs(handle.db, {
+      ownerId: alice,
+      repoFullName: "acme/widgets",
+      baseBranch: "main",
+      mode: "code",
+      title: "Make greet trim the name, two ways (PR)",
+      prompt: "Make greet trim the name, two ways (PR)",
+      attemptsCount: 2,
+    });
+    await handle.notify("patchbay_jobs", "");
+    for (const a of attempts) expect((await finished(a.id)).status).toBe("succeeded");
+    const chosen = (await findTask(handle.db, task.id))!.chosenAttemptId;
+    const other = attempts.find((a) => a.id !== chosen)!;
+
+    expect(await errorOf(createPullRequest({ userId: alice, taskId: task.id, attemptId: other.id, base: "no-such-branch" }))).toMatchObject({
+      code: "base_branch_gone",
+      message: "acme/widgets has no branch no-such-branch to open the pull request against. Pick another base branch.",
+    });
+    const pr = await createPullRequest({ userId: alice, taskId: task.id, attemptId: other.id, base });
+    expect(pr).toMatchObject({ base, push: { commits: 1 } });
+    expect(pullOf(pr.number).baseRef).toBe(base);
+    expect(await findTask(handle.db, task.id)).toMatchObject({ chosenAttemptId: other.id, prBase: base, prBranch: pr.branch });
+    expect(await findAttempt(handle.db, other.id)).toMatchObject({ branchName: pr.branch, prTurn: 0 });
+
+    // Update branch from the other attempt is refused and says which attempt the PR belongs to.
+    const refused = await errorOf(updatePullRequest({ userId: alice, taskId: task.id, attemptId: chosen! }));
+    expect(refused).toMatchObject({ code: "pr_from_other_attempt", status: 409 });
+    expect(refused.message).toContain(`opened from Attempt ${other.index + 1} of this task`);
+    expect(await updatePullRequest({ userId: alice, taskId: task.id, attemptId: other.id })).toMatchObject({ base, push: { commits: 0 } });
   });
 
   it("refreshes a merged PR's state and refuses to update it", async () => {
