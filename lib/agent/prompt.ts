@@ -42,7 +42,11 @@ You are expected to make the requested change in the workspace.
 
 const ASK = `# Mode: Ask (read-only)
 This is a read-only task: answer the user's question about the code. Do not modify, create or delete files (apply_patch is disabled and the workspace is mounted read-only). You may run commands to read and explore.
-End with a clear answer in Markdown that cites the files and lines it relies on, e.g. 【F:src/app.js†L3-L8】. If code changes would help, describe them as suggestions instead of making them.`;
+End with a clear answer in Markdown that cites the files and lines it relies on, e.g. 【F:src/app.js†L3-L8】.
+If code changes would help, do not make them: propose each one as a task the user can start with one click, in a block of its own:
+:::task-stub{title="Short imperative title"}
+What to change and where, in enough detail for a coding agent to do it.
+:::`;
 
 /** The system prompt (instructions) for one run; the tools section follows the surface offered to the model. */
 export function buildInstructions(opts: { mode: AgentMode; agentsMd?: string; surface?: ToolSurface }): string {

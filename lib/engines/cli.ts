@@ -174,6 +174,9 @@ export function patchbayNotes(opts: { mode: "code" | "ask"; firstChunk: number }
     "In your final message, cite files as 【F:path/relative/to/repo†L<start>-L<end>】 and command output as 【c<n>†L<start>-L<end>】 (lines of that command's output).",
   ];
   if (opts.mode === "ask")
-    lines.push("This is an Ask task: answer the question. The checkout is read-only; do not try to change files.");
+    lines.push(
+      "This is an Ask task: answer the question. The checkout is read-only; do not try to change files.",
+      'If code changes would help, propose each as a task the user can start, in a block of its own: a line `:::task-stub{title="Short imperative title"}`, what to change and where, then a line `:::`.',
+    );
   return lines.join("\n");
 }

@@ -43,6 +43,12 @@ export type Scenario = {
   /** Refuse (400 context_length_exceeded) any request whose messages serialize to more characters than this. */
   contextLimitChars?: number;
   steps: ScenarioStep[];
+  /**
+   * Alternative step lists (Best-of-N attempts that differ): a new conversation gets the next variant in turn (the
+   * server counts), and a conversation under way is told apart by the variant's `key`, which must appear in the
+   * arguments of its first tool call.
+   */
+  variants?: { key: string; steps: ScenarioStep[] }[];
 };
 
 export type ChatLikeMessage = {
@@ -74,7 +80,7 @@ function looksLikeQuestion(prompt: string): boolean {
   return prompt.includes("[ask]") || QUESTION.test(prompt) || prompt.trim().endsWith("?");
 }
 
-export type Selection = { scenario: Scenario; step: number; turnToolResults: string[] };
+export type Selection = { scenario: Scenario; step: number; turnToolResults: string[]; turnMessages: ChatLikeMessage[] };
 
 /** The agent's request for a handoff summary before it compacts the conversation (lib/agent/compaction.ts). */
 const COMPACTION_MARKER = "CONTEXT CHECKPOINT COMPACTION";
@@ -107,8 +113,9 @@ export function selectScenario(scenarios: Scenario[], messages: ChatLikeMessage[
     const [, name, done] = PROGRESS.exec(textOf(messages[summaryIdx].content))!;
     const scenario = scenarios.find((s) => s.name === name);
     if (scenario) {
-      const turnToolResults = messages.slice(summaryIdx + 1).filter((m) => m.role === "tool").map((m) => textOf(m.content));
-      return { scenario, step: Number(done) + turnToolResults.length, turnToolResults };
+      const turnMessages = messages.slice(summaryIdx + 1);
+      const turnToolResults = turnMessages.filter((m) => m.role === "tool").map((m) => textOf(m.content));
+      return { scenario, step: Number(done) + turnToolResults.length, turnToolResults, turnMessages };
     }
   }
   const userIdx = messages.flatMap((m, i) => (isUserTurn(m) ? [i] : []));
@@ -122,8 +129,9 @@ export function selectScenario(scenarios: Scenario[], messages: ChatLikeMessage[
   const followUp =
     userIdx.length > 1 && messages.slice(0, lastIdx).some((m) => m.role === "assistant" && textOf(m.content).trim() !== "" && !m.tool_calls?.length);
 
-  const turnToolResults = messages.slice(lastIdx + 1).filter((m) => m.role === "tool").map((m) => textOf(m.content));
-  const pick = (scenario: Scenario): Selection => ({ scenario, step: turnToolResults.length, turnToolResults });
+  const turnMessages = messages.slice(lastIdx + 1);
+  const turnToolResults = turnMessages.filter((m) => m.role === "tool").map((m) => textOf(m.content));
+  const pick = (scenario: Scenario): Selection => ({ scenario, step: turnToolResults.length, turnToolResults, turnMessages });
 
   const byMarker = (prompt: string) => scenarios.find((s) => s.match.marker && prompt.includes(s.match.marker));
   const hasKeyword = (s: Scenario, prompt: string) => (s.match.keywords ?? []).some((k) => prompt.toLowerCase().includes(k.toLowerCase()));
@@ -178,14 +186,38 @@ export function stepKey(scenarios: Scenario[], messages: ChatLikeMessage[]): str
   return `${scenario.name}#${step}#${prompt ? textOf(prompt.content) : ""}`;
 }
 
-/** What the fake model answers to a conversation; `failures` counts the earlier failed requests of this step. */
-export function planResponse(scenarios: Scenario[], messages: ChatLikeMessage[], failures = 0): PlannedResponse {
+/**
+ * The steps this conversation follows: the scenario's, or for a scenario with variants, the variant whose key its
+ * turn so far mentions; a conversation that has not started one takes `nextVariant` (the server's count).
+ */
+function stepsOf(sel: Selection, nextVariant: number): ScenarioStep[] {
+  const variants = sel.scenario.variants;
+  if (!variants?.length) return sel.scenario.steps;
+  const sofar = JSON.stringify(sel.turnMessages);
+  return (variants.find((v) => sofar.includes(v.key)) ?? variants[nextVariant % variants.length]).steps;
+}
+
+/** Whether this request starts a conversation of a scenario with variants (the server then moves its count on). */
+export function startsVariant(scenarios: Scenario[], messages: ChatLikeMessage[]): string | null {
+  const sel = selectScenario(scenarios, messages);
+  if (!sel.scenario.variants?.length || sel.step > 0) return null;
+  const prompt = messages.find(isUserTurn);
+  return `${sel.scenario.name}#${prompt ? textOf(prompt.content) : ""}`;
+}
+
+/**
+ * What the fake model answers to a conversation; `failures` counts the earlier failed requests of this step,
+ * `nextVariant` is the variant a new conversation of a scenario with variants takes.
+ */
+export function planResponse(scenarios: Scenario[], messages: ChatLikeMessage[], failures = 0, nextVariant = 0): PlannedResponse {
   const last = messages.findLast((m) => m.role === "user");
   if (last && textOf(last.content).startsWith(COMPACTION_MARKER)) {
     const before = selectScenario(scenarios, messages.slice(0, messages.lastIndexOf(last)));
     return { kind: "text", text: `Summary of the work so far: ${before.step} steps done. [fake-progress scenario=${before.scenario.name} step=${before.step}]` };
   }
-  const { scenario, step, turnToolResults } = selectScenario(scenarios, messages);
+  const selection = selectScenario(scenarios, messages);
+  const { scenario, step, turnToolResults } = selection;
+  const steps = stepsOf(selection, nextVariant);
   if (scenario.error) return { kind: "error", ...scenario.error };
   if (scenario.contextLimitChars !== undefined && JSON.stringify(messages).length > scenario.contextLimitChars) {
     return {
@@ -200,10 +232,10 @@ export function planResponse(scenarios: Scenario[], messages: ChatLikeMessage[],
     const { status, message, type, code, retryAfter } = scenario.failFirst;
     return { kind: "error", status, message, type, code, retryAfter };
   }
-  const s = scenario.steps[Math.min(step, scenario.steps.length - 1)] ?? { text: "Done." };
+  const s = steps[Math.min(step, steps.length - 1)] ?? { text: "Done." };
   const text = renderText(s.text ?? "", turnToolResults);
-  const reasoning = step < scenario.steps.length && s.reasoning ? { reasoning: s.reasoning } : {};
-  if (!s.toolCalls?.length || step >= scenario.steps.length) return { kind: "text", text: text || "Done.", ...reasoning };
+  const reasoning = step < steps.length && s.reasoning ? { reasoning: s.reasoning } : {};
+  if (!s.toolCalls?.length || step >= steps.length) return { kind: "text", text: text || "Done.", ...reasoning };
   return {
     kind: "tools",
     text,

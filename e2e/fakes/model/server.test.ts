@@ -28,6 +28,18 @@ describe("scenario selection", () => {
     expect(plan.kind === "text" && plan.text).toContain("【c1†L38-L40】");
   });
 
+  it("gives new conversations of a scenario with variants the next variant, and keeps each on its own", () => {
+    const start = [user("[scenario:two-ways] trim the name")];
+    const a = planResponse(scenarios, start, 0, 0);
+    const b = planResponse(scenarios, start, 0, 1);
+    expect(a.kind === "tools" && a.toolCalls[0].arguments).toContain("approach-a");
+    expect(b.kind === "tools" && b.toolCalls[0].arguments).toContain("approach-b");
+    // Later steps follow the variant the conversation started, whatever the count says now.
+    const onB: ChatLikeMessage[] = [...start, { role: "assistant", content: null, tool_calls: [{ function: { name: "shell", arguments: (b.kind === "tools" && b.toolCalls[0].arguments) || "" } }] }, tool("chunk_id: c1")];
+    const next = planResponse(scenarios, onB, 0, 0);
+    expect(next.kind === "tools" && next.toolCalls[0].arguments).toContain("docs/greet.md");
+  });
+
   it("plays the follow-up scenario after a final answer", () => {
     const msgs = [user("Make greet trim the name"), assistant("## Summary\n- done"), user("Also make sum ignore non-numbers")];
     const sel = selectScenario(scenarios, msgs);

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 
 import { LLMock, type ChatCompletionRequest, type FixtureResponse } from "@copilotkit/aimock";
 
-import { loadScenarios, planResponse, stepKey, type ChatLikeMessage, type PlannedResponse } from "./scenarios";
+import { loadScenarios, planResponse, startsVariant, stepKey, type ChatLikeMessage, type PlannedResponse } from "./scenarios";
 
 export const DEFAULT_FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../fixtures/model");
 
@@ -62,10 +62,20 @@ function toFixtureResponse(plan: PlannedResponse, req: ChatCompletionRequest): F
   return plan.text ? { content: plan.text, toolCalls, usage, ...reasoning } : { toolCalls, usage, ...reasoning };
 }
 
-/** Forwards every request to aimock, keeping a copy of model request bodies. */
+/**
+ * Forwards every request to aimock, keeping a copy of model request bodies. `GET /_fake/requests?last=N` answers the
+ * latest N of them (default 20), for end-to-end tests that check what the model was sent (images, messages).
+ */
 function startRecordingProxy(target: string, listen: { port: number; host: string }, received: RecordedRequest[]): Promise<http.Server> {
   const upstream = new URL(target);
   const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://fake");
+    if (req.method === "GET" && url.pathname === "/_fake/requests") {
+      const last = Math.min(Math.max(Number(url.searchParams.get("last") ?? 20) || 20, 1), MAX_RECORDED);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ requests: received.slice(-last) }));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -105,11 +115,19 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
   const received: RecordedRequest[] = [];
   // failFirst: failures served so far per conversation step.
   const failures = new Map<string, number>();
+  // Scenarios with variants: how many conversations of each (scenario, prompt) have started.
+  const variantCounts = new Map<string, number>();
   const messagesOf = (req: ChatCompletionRequest) => req.messages as ChatLikeMessage[];
-  const plan = (req: ChatCompletionRequest) => planResponse(scenarios, messagesOf(req), failures.get(stepKey(scenarios, messagesOf(req))) ?? 0);
+  const plan = (req: ChatCompletionRequest) => {
+    const messages = messagesOf(req);
+    const starts = startsVariant(scenarios, messages);
+    return planResponse(scenarios, messages, failures.get(stepKey(scenarios, messages)) ?? 0, starts ? (variantCounts.get(starts) ?? 0) : 0);
+  };
   const answer = (req: ChatCompletionRequest) => {
     requests++;
     const planned = plan(req);
+    const starts = startsVariant(scenarios, messagesOf(req));
+    if (starts) variantCounts.set(starts, (variantCounts.get(starts) ?? 0) + 1);
     if (planned.kind === "error") {
       const key = stepKey(scenarios, messagesOf(req));
       failures.set(key, (failures.get(key) ?? 0) + 1);
