@@ -56,6 +56,17 @@ describe.each(dbKinds)("the task page's actions on %s", (kind) => {
       `attempt ${attemptId} turn ${turn} to finish`,
     );
 
+  // The attempt's final status is written a moment before the task row follows it (its own transaction).
+  const settled = (taskId: string) =>
+    waitFor(
+      async () => {
+        const t = await findTask(handle.db, taskId);
+        return t && t.finishedAt ? t : null;
+      },
+      10_000,
+      `task ${taskId} to settle`,
+    );
+
   async function bestOf(n: number, prompt: string) {
     const { task, attempts } = await insertTaskWithJobs(handle.db, {
       ownerId: alice,
@@ -68,7 +79,7 @@ describe.each(dbKinds)("the task page's actions on %s", (kind) => {
     });
     await handle.notify("patchbay_jobs", "");
     for (const a of attempts) expect((await finished(a.id)).status).toBe("succeeded");
-    return { task: (await findTask(handle.db, task.id))!, attempts };
+    return { task: await settled(task.id), attempts };
   }
 
   it("a follow-up continues the attempt named, records the turn as its own, and leaves the chosen attempt alone", async () => {
@@ -131,7 +142,7 @@ describe.each(dbKinds)("the task page's actions on %s", (kind) => {
     await new Promise((r) => setTimeout(r, 1500));
     await addFollowUp({ userId: alice, taskId: task.id, prompt: "Also make sum ignore non-numbers" });
     await finished(task.chosenAttemptId!, 1);
-    const after = (await findTask(handle.db, task.id))!;
+    const after = await settled(task.id);
     expect(after.workedMs).toBeGreaterThan(worked);
     expect(after.workedMs).toBeLessThan(after.finishedAt!.getTime() - task.createdAt.getTime() - 1500);
   });
