@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { taskEvents, type TaskEventType } from "../schema";
 
@@ -34,6 +34,12 @@ export async function listTaskEventsAfter(db: Db, taskId: string, afterId: numbe
     .where(and(eq(taskEvents.taskId, taskId), gt(taskEvents.id, afterId)))
     .orderBy(asc(taskEvents.id))
     .limit(limit);
+}
+
+/** The newest `limit` events of a task, in id order. */
+export async function listRecentTaskEvents(db: Db, taskId: string, limit: number): Promise<TaskEventRow[]> {
+  const rows = await db.select().from(taskEvents).where(eq(taskEvents.taskId, taskId)).orderBy(desc(taskEvents.id)).limit(limit);
+  return rows.reverse();
 }
 
 export async function listAttemptEvents(db: Db, attemptId: string): Promise<TaskEventRow[]> {

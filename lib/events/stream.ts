@@ -1,25 +1,12 @@
 import "server-only";
 import { getDbHandle } from "@/db";
-import { listTaskEventsAfter, type TaskEventRow } from "@/db/queries/events";
-import { publicMessage } from "@/lib/public-message";
+import { listTaskEventsAfter } from "@/db/queries/events";
 import { joinTaskFeed } from "./feed";
+import { encodeEvent, encodeText, joinEncoded } from "./sse";
 
 const HEARTBEAT_MS = 15_000;
-
-/** An attempt's error as a person sees it: whatever it was built from, no host path or SQL. */
-function shown(e: TaskEventRow): TaskEventRow["payload"] {
-  const message = e.payload.message;
-  return e.type === "error" && typeof message === "string" ? { ...e.payload, message: publicMessage(message) } : e.payload;
-}
-
-function toSse(rows: TaskEventRow[]): string {
-  let out = "";
-  for (const e of rows) {
-    const data = { id: e.id, attemptId: e.attemptId, seq: e.seq, turn: e.turn, type: e.type, payload: shown(e), createdAt: e.createdAt };
-    out += `id: ${e.id}\ndata: ${JSON.stringify(data)}\n\n`;
-  }
-  return out;
-}
+const RETRY = encodeText(`retry: 1000\n\n`);
+const KEEP_ALIVE = encodeText(`: keep-alive\n\n`);
 
 /**
  * The task's events as server-sent events, from after `afterId` (the browser's Last-Event-ID on reconnect), then
@@ -28,7 +15,6 @@ function toSse(rows: TaskEventRow[]): string {
  */
 export async function taskEventStream({ taskId, afterId, signal }: { taskId: string; afterId: number; signal: AbortSignal }) {
   const handle = await getDbHandle();
-  const encoder = new TextEncoder();
   let closed = false;
   let leave: () => void = () => {};
   let heartbeat: NodeJS.Timeout | undefined;
@@ -41,10 +27,10 @@ export async function taskEventStream({ taskId, afterId, signal }: { taskId: str
 
   return new ReadableStream<Uint8Array>({
     async start(controller) {
-      const write = (text: string) => {
+      const write = (bytes: Uint8Array) => {
         if (closed) return;
         try {
-          controller.enqueue(encoder.encode(text));
+          controller.enqueue(bytes);
         } catch {
           stop();
         }
@@ -57,9 +43,9 @@ export async function taskEventStream({ taskId, afterId, signal }: { taskId: str
           // already closed
         }
       });
-      write(`retry: 1000\n\n`);
-      heartbeat = setInterval(() => write(`: keep-alive\n\n`), HEARTBEAT_MS);
-      const left = await joinTaskFeed(handle, taskId, afterId, (rows) => write(toSse(rows)));
+      write(RETRY);
+      heartbeat = setInterval(() => write(KEEP_ALIVE), HEARTBEAT_MS);
+      const left = await joinTaskFeed(handle, taskId, afterId, write);
       if (closed) left();
       else leave = left;
     },
@@ -75,19 +61,18 @@ export async function taskEventStream({ taskId, afterId, signal }: { taskId: str
  */
 export async function taskEventBacklog({ taskId, afterId }: { taskId: string; afterId: number }) {
   const handle = await getDbHandle();
-  const encoder = new TextEncoder();
   let cursor = afterId;
   let started = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (!started) {
         started = true;
-        controller.enqueue(encoder.encode(`retry: 1000\n\n`));
+        controller.enqueue(RETRY);
       }
       const rows = await listTaskEventsAfter(handle.db, taskId, cursor, 500);
       if (rows.length) {
         cursor = rows[rows.length - 1].id;
-        controller.enqueue(encoder.encode(toSse(rows)));
+        controller.enqueue(joinEncoded(rows.map(encodeEvent)));
       }
       if (rows.length < 500) controller.close();
     },
