@@ -3,6 +3,7 @@ import { logError } from "@/lib/log";
 import fs from "node:fs";
 import path from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { pgliteOptions } from "./pglite-options";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -77,10 +78,22 @@ export async function openPglite(dataDir: string | "memory"): Promise<DbHandle> 
     release = takeLock(dataDir);
   }
   try {
-    const client = dataDir === "memory" ? new PGlite() : new PGlite(path.join(dataDir, "pgdata"));
-    await client.waitReady;
+    const pgdata = dataDir === "memory" ? null : path.join(dataDir, "pgdata");
+    const { options, fresh } = pgliteOptions(PGlite, pgdata);
+    const open = async () => {
+      const c = pgdata === null ? new PGlite(options) : new PGlite(pgdata, options);
+      await c.waitReady;
+      return c;
+    };
+    let client = await open();
+    await migrate(drizzle(client, { schema }), { migrationsFolder });
+    if (pgdata !== null && fresh) {
+      // A cluster made just now (by initdb, or from the template) and migrated: what that left in PostgreSQL's heap,
+      // WASM never gives back, so the process goes on with a fresh instance on the finished cluster.
+      await client.close();
+      client = await open();
+    }
     const db = drizzle(client, { schema });
-    await migrate(db, { migrationsFolder });
     return {
       db: db as unknown as Db,
       kind: "pglite",

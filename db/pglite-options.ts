@@ -1,0 +1,109 @@
+import "server-only";
+import fs from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+import type { PGliteOptions } from "@electric-sql/pglite";
+
+/**
+ * How the embedded database is started, for memory's sake (bench/embedded-memory.ts measures it).
+ *
+ * Emscripten backs PostgreSQL's shared memory with zero-filled WASM heap, so all of shared_buffers is resident from
+ * the start: PostgreSQL's default 128 MB alone was a third of the idle process. 16 MB holds the hot pages of an
+ * embedded install (a board of 10,000 tasks is a few MB of heap and index); a miss is a read of the data folder's
+ * file, which the OS keeps cached. One process and one connection: max_connections only sizes the process and lock
+ * tables.
+ */
+const SETTINGS: Record<string, string> = { shared_buffers: "16MB", max_connections: "8" };
+
+export function pgliteStartParams(defaults: readonly string[]): string[] {
+  return [...defaults, ...Object.entries(SETTINGS).flatMap(([name, value]) => ["-c", `${name}=${value}`])];
+}
+
+const pgliteRoot = path.join(process.cwd(), "node_modules", "@electric-sql", "pglite");
+const templatesDir = path.join(process.cwd(), "node_modules", ".cache", "patchbay");
+
+export function pgliteVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(pgliteRoot, "package.json"), "utf8")) as { version: string }).version;
+}
+
+/**
+ * Where the installed PGlite's fresh cluster is kept: made at install time (scripts/pglite-template.mjs, the
+ * postinstall script; `npm run db:template`), so it always belongs to the installed version.
+ */
+export function clusterTemplatePath(version = pgliteVersion()): string {
+  return path.join(templatesDir, `pglite-cluster-${version}.tar.br`);
+}
+
+/**
+ * A fresh cluster (what initdb makes, dumped by this PGlite version: a tar), to start a new database from instead of
+ * running initdb. PGlite's initdb runs in a second PostgreSQL instance and copies its heap: a first boot peaked at
+ * ~800 MB and kept ~520 MB that the process never gave back. Undefined when there is none for the installed version
+ * (installed with --ignore-scripts): initdb then runs as before.
+ */
+export function clusterTemplate(): Buffer | undefined {
+  let file: string;
+  try {
+    file = clusterTemplatePath();
+  } catch {
+    return undefined;
+  }
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    return zlib.brotliDecompressSync(fs.readFileSync(file));
+  } catch {
+    return undefined; // a damaged cache: initdb
+  }
+}
+
+/** Writes a ustar archive's directories and files (as PGlite dumps them: absolute names, no links) under `root`. */
+function extractTar(tar: Buffer, root: string) {
+  const field = (h: Buffer, from: number, length: number) => h.subarray(from, from + length).toString("utf8").replace(/\0.*$/s, "");
+  for (let at = 0; at + 512 <= tar.length; ) {
+    const header = tar.subarray(at, at + 512);
+    if (header.every((b) => b === 0)) break;
+    const name = [field(header, 345, 155), field(header, 0, 100)].filter(Boolean).join("/");
+    const size = parseInt(field(header, 124, 12).trim() || "0", 8);
+    const type = String.fromCharCode(header[156]);
+    const rel = path.normalize(name).replace(/^\/+/, "");
+    if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`cluster template: bad path ${name}`);
+    const target = path.join(root, rel);
+    if (type === "5") fs.mkdirSync(target, { recursive: true, mode: 0o700 });
+    else if (type === "0" || type === "\0") {
+      fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(target, tar.subarray(at + 512, at + 512 + size), { mode: 0o600 });
+    } else throw new Error(`cluster template: entry ${name} of type ${type}`);
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+}
+
+/**
+ * Makes `pgdata` a fresh cluster from the template, when it is not a cluster yet and there is a template. Written
+ * next to it and renamed into place, so that a crash halfway never leaves something that looks like a cluster.
+ * Plain file writes: PGlite then opens it as any existing database, at an ordinary boot's cost.
+ */
+function createClusterFromTemplate(pgdata: string): boolean {
+  const tar = clusterTemplate();
+  if (!tar) return false;
+  const staging = `${pgdata}.new-${process.pid}`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  extractTar(tar, staging);
+  fs.rmSync(pgdata, { recursive: true, force: true });
+  fs.renameSync(staging, pgdata);
+  return true;
+}
+
+/**
+ * Options for a data folder (or memory, `pgdata` null): the start parameters; a new data folder is made from the
+ * template first, memory loads it. `fresh`: the cluster is new (from the template, or from initdb when there is none).
+ */
+export function pgliteOptions(PGlite: { defaultStartParams: readonly string[] }, pgdata: string | null): { options: PGliteOptions; fresh: boolean } {
+  const startParams = pgliteStartParams(PGlite.defaultStartParams);
+  const initDbStartParams = ["-c", `shared_buffers=${SETTINGS.shared_buffers}`];
+  if (pgdata !== null) {
+    const fresh = !fs.existsSync(path.join(pgdata, "PG_VERSION"));
+    if (fresh) createClusterFromTemplate(pgdata);
+    return { options: { startParams, initDbStartParams }, fresh };
+  }
+  const template = clusterTemplate();
+  return { options: { startParams, initDbStartParams, ...(template ? { loadDataDir: new Blob([new Uint8Array(template)]) } : {}) }, fresh: true };
+}
