@@ -27,8 +27,16 @@ export function proxy(req: NextRequest) {
   }
 
   const isApi = pathname.startsWith("/api/") && !pathname.startsWith("/api/auth/");
+  if (isApi) {
+    // No document, so no nonce: the request goes on untouched (rewriting its headers costs every API call and
+    // every SSE viewer's connect), the answer gets the policy that allows nothing.
+    const res = NextResponse.next();
+    for (const [name, value] of Object.entries(base)) res.headers.set(name, value);
+    res.headers.set("Content-Security-Policy", API_POLICY);
+    return res;
+  }
   const nonce = newNonce();
-  const policy = isApi ? API_POLICY : pagePolicy({ env, nonce });
+  const policy = pagePolicy({ env, nonce });
   // Next.js reads the nonce from the request's CSP header and puts it on its scripts; the layout reads x-nonce.
   // Both are set here, overriding anything a client sent under those names.
   const requestHeaders = new Headers(req.headers);
@@ -41,6 +49,6 @@ export function proxy(req: NextRequest) {
 }
 
 export const config = {
-  // Static build assets carry no state and no document; next.config.ts gives them the static headers.
+  // Static build assets carry no state and no document; next.config.mjs gives them the static headers.
   matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
 };
