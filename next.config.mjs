@@ -1,6 +1,8 @@
-import type { NextConfig } from "next";
+// Plain JavaScript on purpose: with a next.config.ts, `next start` loads the SWC compiler just to read it (24 MB of
+// the server's RSS, measured in /proc/<pid>/smaps; bench/embedded-memory.ts).
 
-const nextConfig: NextConfig = {
+/** @type {import("next").NextConfig} */
+const nextConfig = {
   // PGlite ships WASM and pg-native is optional: load them from node_modules at run time instead of bundling.
   serverExternalPackages: ["@electric-sql/pglite", "pg", "pg-boss"],
   poweredByHeader: false,
