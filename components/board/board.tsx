@@ -1,7 +1,7 @@
 "use client";
 
 import { useInfiniteQuery, useQuery, useQueryClient, type InfiniteData } from "@tanstack/react-query";
-import { useDeferredValue, useId, useState } from "react";
+import { useDeferredValue, useId, useRef, useState } from "react";
 import { Composer, type ComposerSubmit } from "@/components/composer/composer";
 import { Button } from "@/components/ui/button";
 import { ErrorNote } from "@/components/ui/error-note";
@@ -12,7 +12,14 @@ import { TaskRow } from "./task-row";
 import type { BoardPage, BoardTask } from "./types";
 
 type Tab = "current" | "archive";
-const STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+// One vocabulary with the status badges: a cancelled task is "Stopped" everywhere a person reads it.
+const STATUSES = [
+  ["queued", "Queued"],
+  ["running", "Working"],
+  ["succeeded", "Ready"],
+  ["failed", "Failed"],
+  ["cancelled", "Stopped"],
+] as const;
 
 export function Board() {
   const queryClient = useQueryClient();
@@ -36,16 +43,20 @@ export function Board() {
       return fetchJson<BoardPage>(`/api/tasks?${params}`);
     },
     getNextPageParam: (last) => last.nextCursor,
-    // Coming back from a task page, show what changed there (archived, finished) at once.
+    // Coming back from a task page, show what changed there (archived, finished) at once. Live updates come from
+    // the board's event stream (components/layout/board-live.tsx), which reads the list again when a task changes.
     refetchOnMount: "always",
-    // Live without a reload: poll briskly while something works, lazily otherwise.
-    refetchInterval: (query) =>
-      query.state.data?.pages.some((p) => p.tasks.some((t) => t.status === "queued" || t.status === "running")) ? 1500 : 15000,
   });
   const repos = useQuery({ queryKey: ["task-repos"], queryFn: () => fetchJson<{ repos: string[] }>("/api/tasks/repos") });
-  const rows = tasks.data?.pages.flatMap((p) => p.tasks) ?? [];
+  // Tasks being created, newest first: kept apart from the server's list, so a refresh never drops one.
+  const [pending, setPending] = useState<BoardTask[]>([]);
+  const unfiltered = tab === "current" && !repo && !status && !q;
+  const rows = [...(unfiltered ? pending : []), ...(tasks.data?.pages.flatMap((p) => p.tasks) ?? [])];
 
-  async function create(input: ComposerSubmit) {
+  // Tasks are created one after another, in the order they were submitted, however fast they come.
+  const queue = useRef<Promise<unknown>>(Promise.resolve());
+
+  function create(input: ComposerSubmit) {
     const tempId = `pending-${Math.random().toString(36).slice(2)}`;
     const now = new Date().toISOString();
     const placeholder: BoardTask = {
@@ -64,33 +75,46 @@ export function Board() {
       createdAt: now,
       updatedAt: now,
       finishedAt: null,
+      workedMs: 0,
       unread: false,
       attempts: [],
       optimistic: true,
     };
     const currentKey = ["tasks", "current", "", "", ""];
-    const prepend = (task: BoardTask, drop?: string) =>
+    const edit = (fn: (tasks: BoardTask[]) => BoardTask[]) =>
       queryClient.setQueryData<InfiniteData<BoardPage, string | null>>(currentKey, (data) => {
         if (!data) return data;
         const [first, ...rest] = data.pages;
-        return { ...data, pages: [{ ...first, tasks: [task, ...first.tasks.filter((t) => t.id !== drop && t.id !== task.id)] }, ...rest] };
+        return { ...data, pages: [{ ...first, tasks: fn(first.tasks) }, ...rest] };
       });
-    prepend(placeholder);
-    try {
-      const { task } = await fetchJson<{ task: BoardTask }>("/api/tasks", {
-        method: "POST",
-        body: JSON.stringify({ repo: input.repo.fullName, branch: input.branch, mode: input.mode, prompt: input.prompt, attempts: input.attempts, engine: input.engine }),
-      });
-      prepend({ ...placeholder, ...task, optimistic: false, unread: false, attempts: [] }, tempId);
-    } catch (err) {
-      queryClient.setQueryData<InfiniteData<BoardPage, string | null>>(currentKey, (data) =>
-        data ? { ...data, pages: data.pages.map((p) => ({ ...p, tasks: p.tasks.filter((t) => t.id !== tempId) })) } : data,
-      );
-      throw err;
-    } finally {
-      void queryClient.invalidateQueries({ queryKey: ["tasks"] });
-      void queryClient.invalidateQueries({ queryKey: ["task-repos"] });
-    }
+    setPending((list) => [placeholder, ...list]);
+    const run = queue.current.then(async () => {
+      try {
+        const { task } = await fetchJson<{ task: BoardTask }>("/api/tasks", {
+          method: "POST",
+          body: JSON.stringify({
+            repo: input.repo.fullName,
+            branch: input.branch,
+            mode: input.mode,
+            prompt: input.prompt,
+            attempts: input.attempts,
+            engine: input.engine,
+            ...(input.images.length ? { images: input.images } : {}),
+          }),
+        });
+        // The placeholder becomes the task where it stands: rows submitted after it stay above it.
+        const created = { ...placeholder, ...task, optimistic: false, unread: false, attempts: [] };
+        edit((tasks) => [created, ...tasks.filter((t) => t.id !== task.id)]);
+        setPending((list) => list.filter((t) => t.id !== tempId));
+      } catch (err) {
+        setPending((list) => list.filter((t) => t.id !== tempId));
+        throw err;
+      } finally {
+        void queryClient.invalidateQueries({ queryKey: ["task-repos"] });
+      }
+    });
+    queue.current = run.catch(() => undefined);
+    return run;
   }
 
   async function archive(task: BoardTask, archived: boolean) {
@@ -164,9 +188,9 @@ export function Board() {
               className="h-8 rounded-lg border border-border bg-surface px-2 text-sm"
             >
               <option value="">Any status</option>
-              {STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s[0].toUpperCase() + s.slice(1)}
+              {STATUSES.map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
                 </option>
               ))}
             </select>

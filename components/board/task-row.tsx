@@ -15,7 +15,6 @@ export function TaskRow({
   onDelete: (task: BoardTask) => void;
 }) {
   const busy = task.status === "queued" || task.status === "running";
-  const elapsed = task.finishedAt ? new Date(task.finishedAt).getTime() - new Date(task.createdAt).getTime() : null;
   return (
     <li className="group relative flex items-center gap-3 border-b border-border px-3 py-3 last:border-b-0 hover:bg-surface-2/60" data-testid="task-row" data-task-id={task.id}>
       <span aria-hidden className={`h-2 w-2 shrink-0 rounded-full ${task.unread ? "bg-ring" : "bg-transparent"}`} />
@@ -35,7 +34,10 @@ export function TaskRow({
         <p className="mt-0.5 truncate text-xs text-muted">
           {timeAgo(task.createdAt)} · {task.repoFullName} · {task.baseBranch} · {task.mode === "ask" ? "Ask" : "Code"}
           {task.attemptsCount > 1 && ` · ${task.attemptsCount} attempts`}
-          {elapsed !== null && ` · ${duration(elapsed)}`}
+          {/* The time the agent worked, not the time since the task was created (queue and pauses left out). */}
+          {!busy && task.workedMs > 0 && (
+            <span title="How long the agent worked">{` · worked ${duration(task.workedMs)}`}</span>
+          )}
           {task.diffStats && task.diffStats.files > 0 && ` · ${task.diffStats.files} file${task.diffStats.files === 1 ? "" : "s"}`}
         </p>
       </div>
@@ -46,12 +48,20 @@ export function TaskRow({
             {task.prState && task.prState !== "open" ? ` (${task.prState})` : ""}
           </a>
         )}
-        {!busy && task.diffStats && task.diffStats.files > 0 ? (
-          <DiffCounts additions={task.diffStats.additions} deletions={task.diffStats.deletions} />
+        {/* A column of its own width, so rows line up whatever their status says (pending ones included). */}
+        <span className="inline-flex w-24 justify-end" data-testid="task-row-status">
+          {!busy && task.diffStats && task.diffStats.files > 0 ? (
+            <DiffCounts additions={task.diffStats.additions} deletions={task.diffStats.deletions} />
+          ) : (
+            <StatusBadge status={task.status} />
+          )}
+        </span>
+        {task.optimistic ? (
+          // The same room as a created row's actions, so pending rows line up with the rest.
+          <div aria-hidden className="invisible flex gap-1">
+            <span className="rounded-md px-2 py-1 text-xs">Archive</span>
+          </div>
         ) : (
-          <StatusBadge status={task.status} />
-        )}
-        {!task.optimistic && (
           <div className="flex gap-1 opacity-100 sm:opacity-0 sm:group-focus-within:opacity-100 sm:group-hover:opacity-100">
             <button
               type="button"

@@ -17,6 +17,8 @@ export type BoardTask = {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+  /** How long the agent worked, over every turn (0 until the task first finishes). */
+  workedMs: number;
   unread: boolean;
   attempts: { index: number; status: string }[];
   /** Shown at once while the server creates the task. */

@@ -35,6 +35,7 @@ export function BranchPicker({
         title={branches.isError ? asClientError(branches.error).message : undefined}
         className="h-8 max-w-[12rem] rounded-lg border border-border bg-surface px-2 text-sm hover:bg-surface-2 disabled:opacity-50"
       >
+        {options.length === 0 && <option value="">Branch</option>}
         {options.map((b) => (
           <option key={b.name} value={b.name}>
             {b.name}

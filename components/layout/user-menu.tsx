@@ -1,6 +1,7 @@
 "use client";
 
 import { signOut } from "next-auth/react";
+import { forgetPersonalChoices } from "./current-user";
 
 export function UserMenu({ name, image }: { name: string; image: string | null }) {
   return (
@@ -18,7 +19,11 @@ export function UserMenu({ name, image }: { name: string; image: string | null }
       </span>
       <button
         type="button"
-        onClick={() => void signOut({ callbackUrl: "/signin" })}
+        onClick={() => {
+          // What this browser remembered for this person (the last repository) goes with them.
+          forgetPersonalChoices();
+          void signOut({ callbackUrl: "/signin" });
+        }}
         className="rounded-md px-2 py-1 text-sm text-muted hover:bg-surface-2 hover:text-fg"
       >
         Sign out

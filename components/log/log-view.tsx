@@ -2,6 +2,7 @@
 
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties } from "react";
+import { AgentMarkdown } from "@/components/markdown";
 import { Spinner } from "@/components/ui/spinner";
 import type { AnsiSpan } from "./ansi";
 import {
@@ -18,7 +19,7 @@ import {
 } from "./log-model";
 import { ModelRow } from "./model-row";
 import { NetworkRow } from "./network-row";
-import type { LogFocus, PlanStepStatus, TaskEventDTO } from "./types";
+import type { Citation, LogFocus, PlanStepStatus, TaskEventDTO } from "./types";
 
 export type LogViewProps = {
   /** One attempt's events in seq order; the array may grow (or be replaced by a longer one) while live. */
@@ -32,14 +33,26 @@ export type LogViewProps = {
   label?: string;
   /** What an empty live log says while it waits for its first event. */
   waitingText?: string;
+  /** Follows a citation in the agent's final message (rendered as Markdown); without it citations show as text. */
+  onCitation?: (c: Citation) => void;
 };
+
+const ignoreCitation = () => undefined;
 
 const LINE_HEIGHT = 20;
 const MAX_LINE_CHARS = 20_000;
 const BOTTOM_SLACK = 48;
 
 /** The terminal session of one attempt: commands, their output, plans, patches and errors, virtualized. */
-export function LogView({ events, focus, live, className = "", label = "Work log", waitingText = "Waiting for the agent…" }: LogViewProps) {
+export function LogView({
+  events,
+  focus,
+  live,
+  className = "",
+  label = "Work log",
+  waitingText = "Waiting for the agent…",
+  onCitation = ignoreCitation,
+}: LogViewProps) {
   const attemptId = events[0]?.attemptId ?? null;
   // A new model per attempt; within an attempt, each render applies only the events it has not seen.
   const model = useMemo(() => new LogModel(attemptId), [attemptId]);
@@ -115,12 +128,37 @@ export function LogView({ events, focus, live, className = "", label = "Work log
     handledFocus.current = focus;
     const block = items[itemIndex] as CommandItem;
     const start = rowIndex.starts[itemIndex];
-    if (focus.lines && !collapsed.has(block.chunkId)) {
-      const first = Math.min(Math.max(focus.lines[0], 1), Math.max(lineCount(block), 1));
-      virtualizer.scrollToIndex(start + first, { align: "center" });
-    } else {
-      virtualizer.scrollToIndex(start, { align: "start" });
-    }
+    const withLines = Boolean(focus.lines) && !collapsed.has(block.chunkId);
+    const first = withLines ? Math.min(Math.max(focus.lines![0], 1), Math.max(lineCount(block), 1)) : 0;
+    virtualizer.scrollToIndex(start + first, { align: withLines ? "center" : "start" });
+    // Rows above are measured only once rendered, which moves the target after the first scroll: place it again from
+    // the DOM until it stays put, so the cited lines end up in the middle of the view (not at its bottom edge).
+    const el = scrollRef.current;
+    if (!el) return;
+    const selector = withLines
+      ? `[data-line-of="${cssEscape(block.chunkId)}"][data-line="${first}"]`
+      : `[data-chunk-id="${cssEscape(block.chunkId)}"]`;
+    let frames = 0;
+    let stable = 0;
+    let raf = 0;
+    const settle = () => {
+      const target = el.querySelector<HTMLElement>(selector);
+      if (target) {
+        const box = el.getBoundingClientRect();
+        const at = target.getBoundingClientRect();
+        const last = focus.lines ? el.querySelector<HTMLElement>(`[data-line-of="${cssEscape(block.chunkId)}"][data-line="${focus.lines[1]}"]`) : null;
+        const span = withLines && last ? last.getBoundingClientRect().bottom - at.top : at.height;
+        const wanted = withLines ? (el.clientHeight - Math.min(span, el.clientHeight - 40)) / 2 : 8;
+        const delta = at.top - box.top - wanted;
+        if (Math.abs(delta) > 1) {
+          el.scrollTop += delta;
+          stable = 0;
+        } else stable++;
+      }
+      if (++frames < 30 && stable < 3) raf = requestAnimationFrame(settle);
+    };
+    raf = requestAnimationFrame(settle);
+    return () => cancelAnimationFrame(raf);
   }, [focus, items, rowIndex, collapsed, virtualizer]);
 
   // Only a person scrolling up stops the follow; growth and measurement never do.
@@ -180,6 +218,20 @@ export function LogView({ events, focus, live, className = "", label = "Work log
             </span>
           )}
         </span>
+        <span className="flex items-center gap-1">
+        {!following && items.length > 0 && (
+          // In the toolbar, not over the log: it never hides a command's exit badge or the last lines.
+          <button
+            type="button"
+            onClick={jumpToLatest}
+            className="inline-flex items-center gap-1 rounded-md px-2 py-0.5 font-medium text-fg hover:bg-surface-2"
+          >
+            <svg width="12" height="12" viewBox="0 0 16 16" aria-hidden fill="none" stroke="currentColor" strokeWidth="1.8">
+              <path d="M8 3v10M3.5 8.5 8 13l4.5-4.5" strokeLinecap="round" strokeLinejoin="round" />
+            </svg>
+            Jump to latest
+          </button>
+        )}
         {commandIds.length > 0 && (
           <button
             type="button"
@@ -189,6 +241,7 @@ export function LogView({ events, focus, live, className = "", label = "Work log
             {allCollapsed ? "Expand all" : "Collapse all"}
           </button>
         )}
+        </span>
       </div>
       <div
         ref={scrollRef}
@@ -257,6 +310,7 @@ export function LogView({ events, focus, live, className = "", label = "Work log
                     collapsed={item.kind === "command" && collapsed.has(item.chunkId)}
                     focused={item.kind === "command" && focus?.chunkId === item.chunkId}
                     onToggle={toggle}
+                    onCitation={onCitation}
                   />
                 </div>
               );
@@ -264,18 +318,6 @@ export function LogView({ events, focus, live, className = "", label = "Work log
           </div>
         )}
       </div>
-      {!following && items.length > 0 && (
-        <button
-          type="button"
-          onClick={jumpToLatest}
-          className="absolute bottom-3 right-4 inline-flex h-8 items-center gap-1.5 rounded-full border border-border bg-surface px-3 text-xs font-medium text-fg shadow-md hover:bg-surface-2"
-        >
-          <svg width="12" height="12" viewBox="0 0 16 16" aria-hidden fill="none" stroke="currentColor" strokeWidth="1.8">
-            <path d="M8 3v10M3.5 8.5 8 13l4.5-4.5" strokeLinecap="round" strokeLinejoin="round" />
-          </svg>
-          Jump to latest
-        </button>
-      )}
     </div>
   );
 }
@@ -376,12 +418,14 @@ function ItemRow({
   collapsed,
   focused,
   onToggle,
+  onCitation,
 }: {
   item: LogItem;
   live: boolean;
   collapsed: boolean;
   focused: boolean;
   onToggle: (chunkId: string) => void;
+  onCitation: (c: Citation) => void;
 }) {
   switch (item.kind) {
     case "command":
@@ -396,10 +440,14 @@ function ItemRow({
       return (
         <div className="font-sans text-sm">
           <div className="mb-0.5 text-xs font-medium text-muted">{item.final ? "Agent · final message" : "Agent"}</div>
-          <p className="whitespace-pre-wrap [overflow-wrap:anywhere]">
-            {item.text}
-            {!item.final && live && <span className="ml-0.5 inline-block h-3.5 w-1.5 animate-pulse bg-muted align-middle" aria-hidden />}
-          </p>
+          {item.final ? (
+            <AgentMarkdown text={item.text} onCitation={onCitation} />
+          ) : (
+            <p className="whitespace-pre-wrap [overflow-wrap:anywhere]">
+              {item.text}
+              {live && <span className="ml-0.5 inline-block h-3.5 w-1.5 animate-pulse bg-muted align-middle" aria-hidden />}
+            </p>
+          )}
         </div>
       );
     case "plan":
@@ -438,6 +486,9 @@ function ItemRow({
         </div>
       );
     case "error":
+      if (item.code === "cancelled") {
+        return <div className="font-sans text-sm text-muted">Stopped{item.message && item.message !== "Stopped." ? `: ${item.message}` : "."}</div>;
+      }
       return (
         <div role="alert" className="rounded-lg border border-danger/40 bg-danger-bg px-3 py-2 font-sans text-sm text-danger">
           <span className="font-semibold">Error: {item.code}</span>
@@ -447,7 +498,7 @@ function ItemRow({
     case "status":
       return (
         <div className="font-sans text-xs text-muted">
-          Status: <span className={statusColour(item.status)}>{item.status.replace(/_/g, " ")}</span>
+          Status: <span className={statusColour(item.status)}>{STATUS_WORDS[item.status] ?? item.status.replace(/_/g, " ")}</span>
         </div>
       );
     case "diff":
@@ -628,9 +679,26 @@ function changeVerb(kind: string): string {
   }
 }
 
+// One vocabulary with the status badges: a cancelled attempt is "Stopped" everywhere on the page.
+const STATUS_WORDS: Record<string, string> = {
+  queued: "queued",
+  preparing: "preparing",
+  setup: "setting up",
+  running: "working",
+  finalizing: "finishing",
+  succeeded: "ready",
+  failed: "failed",
+  cancelled: "stopped",
+  timed_out: "timed out",
+};
+
 function statusColour(status: string): string {
   if (status === "succeeded" || status === "ready") return "text-success";
   if (status === "failed" || status === "error") return "text-danger";
   if (status === "cancelled") return "text-warning";
   return "text-fg";
+}
+
+function cssEscape(s: string): string {
+  return typeof CSS !== "undefined" && CSS.escape ? CSS.escape(s) : s.replace(/["\\]/g, "\\$&");
 }

@@ -4,12 +4,38 @@ import { useId, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { ErrorNote, type ClientError } from "@/components/ui/error-note";
 import { asClientError, fetchJson } from "@/components/ui/fetch-json";
+import { Spinner } from "@/components/ui/spinner";
 
-export function FollowUpBox({ taskId, disabled, onSent }: { taskId: string; disabled: boolean; onSent: () => void }) {
+/**
+ * What the box does for the attempt on screen: a follow-up once it has finished, a message (steering) while its
+ * agent works, nothing while it wraps up.
+ */
+export type FollowUpMode = "follow-up" | "steer" | "wait" | "steer-unsupported";
+
+export function FollowUpBox({
+  taskId,
+  attemptId,
+  attemptLabel,
+  mode,
+  delivered,
+  onSent,
+}: {
+  taskId: string;
+  attemptId: string;
+  /** "Attempt 2" when the task has several; null with one attempt. */
+  attemptLabel: string | null;
+  mode: FollowUpMode;
+  /** The messages the agent has taken so far (its steer events): a sent message stops waiting once it is among them. */
+  delivered: readonly string[];
+  onSent: () => void;
+}) {
   const [text, setText] = useState("");
   const [error, setError] = useState<ClientError | null>(null);
   const [sending, setSending] = useState(false);
+  const [pending, setPending] = useState<{ attemptId: string; text: string }[]>([]);
   const id = useId();
+  const disabled = mode === "wait" || mode === "steer-unsupported";
+  const waiting = pending.filter((p) => p.attemptId === attemptId && !delivered.includes(p.text));
 
   async function send() {
     const prompt = text.trim();
@@ -17,7 +43,12 @@ export function FollowUpBox({ taskId, disabled, onSent }: { taskId: string; disa
     setSending(true);
     setError(null);
     try {
-      await fetchJson(`/api/tasks/${taskId}/follow-ups`, { method: "POST", body: JSON.stringify({ prompt }) });
+      if (mode === "steer") {
+        await fetchJson(`/api/tasks/${taskId}/messages`, { method: "POST", body: JSON.stringify({ attemptId, text: prompt }) });
+        setPending((p) => [...p, { attemptId, text: prompt }]);
+      } else {
+        await fetchJson(`/api/tasks/${taskId}/follow-ups`, { method: "POST", body: JSON.stringify({ prompt, attemptId }) });
+      }
       setText("");
       onSent();
     } catch (err) {
@@ -27,22 +58,45 @@ export function FollowUpBox({ taskId, disabled, onSent }: { taskId: string; disa
     }
   }
 
+  const target = attemptLabel ?? "the agent";
+  const placeholder =
+    mode === "steer"
+      ? `Message ${target} while it works: it reads it at its next step`
+      : mode === "wait"
+        ? `${attemptLabel ?? "The attempt"} is finishing: follow up in a moment`
+        : mode === "steer-unsupported"
+          ? "This engine takes no messages while it works: follow up when it has finished, or stop it"
+          : attemptLabel
+            ? `Ask ${attemptLabel} for a change or a follow-up`
+            : "Ask for a change or a follow-up";
+
   return (
     <form
       className="rounded-xl border border-border bg-surface p-2"
+      data-mode={mode}
       onSubmit={(e) => {
         e.preventDefault();
         void send();
       }}
     >
       <label htmlFor={id} className="sr-only">
-        Follow-up
+        {mode === "steer" ? "Message while it works" : "Follow-up"}
       </label>
+      {waiting.length > 0 && (
+        <ul aria-label="Messages on their way" className="mb-2 flex flex-col gap-1">
+          {waiting.map((p, i) => (
+            <li key={i} className="flex items-center gap-2 rounded-lg bg-surface-2 px-2 py-1 text-xs text-muted" data-testid="steer-pending">
+              <Spinner size={11} label="Waiting" /> <span className="min-w-0 flex-1 truncate text-fg">{p.text}</span> waits for the agent&apos;s next step
+            </li>
+          ))}
+        </ul>
+      )}
       <textarea
         id={id}
         value={text}
         rows={2}
-        maxLength={20000}
+        maxLength={mode === "steer" ? 4000 : 20000}
+        disabled={disabled}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={(e) => {
           if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) {
@@ -50,13 +104,17 @@ export function FollowUpBox({ taskId, disabled, onSent }: { taskId: string; disa
             void send();
           }
         }}
-        placeholder={disabled ? "Wait for the agent to finish, or stop it, to follow up" : "Ask for a change or a follow-up"}
-        className="block w-full resize-none bg-transparent px-1 text-sm placeholder:text-muted focus:outline-none"
+        placeholder={placeholder}
+        className="block w-full resize-none bg-transparent px-1 text-sm placeholder:text-muted focus:outline-none disabled:cursor-not-allowed"
       />
       {error && <ErrorNote error={error} />}
-      <div className="mt-1 flex justify-end">
+      <div className="mt-1 flex items-center justify-between gap-2">
+        <span className="text-xs text-muted">
+          {mode === "steer" ? `Sends to ${target} without stopping it` : attemptLabel ? `Continues ${attemptLabel}` : ""}
+        </span>
         <Button type="submit" variant="primary" disabled={disabled || sending || !text.trim()}>
-          Send
+          {sending && <Spinner size={12} label="Sending" />}
+          {mode === "steer" ? "Send message" : "Send"}
         </Button>
       </div>
     </form>

@@ -8,23 +8,38 @@ import { asClientError, fetchJson } from "@/components/ui/fetch-json";
 import { Spinner } from "@/components/ui/spinner";
 
 type Pr = { url: string; number: number; state: string; draft?: boolean; branch?: string };
+type PushOutcome = { commits: number; message: string };
 
-/** Create PR, then View PR / Update branch. Errors say what went wrong and keep the button for another try. */
+/**
+ * Create PR (from the attempt on screen, into the base branch the person picks), then View PR / Update branch.
+ * Each push says what it did; errors say what went wrong and keep the button for another try.
+ */
 export function PrActions({
   taskId,
+  attemptId,
+  attemptLabel,
+  defaultBase,
   pr,
   canCreate,
   onChanged,
 }: {
   taskId: string;
-  pr: { url: string | null; number: number | null; state: string | null };
+  attemptId: string;
+  /** "Attempt 2" when the task has several attempts, else null. */
+  attemptLabel: string | null;
+  /** The task's branch: the PR's base unless the person picks another. */
+  defaultBase: string;
+  pr: { url: string | null; number: number | null; state: string | null; base: string | null };
   canCreate: boolean;
   onChanged: () => void;
 }) {
   const [draft, setDraft] = useState(false);
+  const [base, setBase] = useState(defaultBase);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ClientError | null>(null);
+  const [outcome, setOutcome] = useState<string | null>(null);
   const draftId = useId();
+  const baseId = useId();
   // The PR may have been merged or closed on GitHub since: ask for its state when the page opens.
   const live = useQuery({
     queryKey: ["pr", taskId, pr.url],
@@ -40,8 +55,11 @@ export function PrActions({
   async function push() {
     setBusy(true);
     setError(null);
+    setOutcome(null);
     try {
-      await fetchJson<{ pr: Pr }>(`/api/tasks/${taskId}/pr`, { method: "POST", body: JSON.stringify({ draft }) });
+      const body = pr.url ? { attemptId } : { draft, attemptId, base: base.trim() || defaultBase };
+      const res = await fetchJson<{ pr: Pr; push?: PushOutcome }>(`/api/tasks/${taskId}/pr`, { method: "POST", body: JSON.stringify(body) });
+      setOutcome(res.push?.message ?? null);
       onChanged();
     } catch (err) {
       setError(asClientError(err));
@@ -50,9 +68,10 @@ export function PrActions({
     }
   }
 
+  const from = attemptLabel ? ` from ${attemptLabel}` : "";
   return (
     <div className="flex flex-col items-end gap-2">
-      <div className="flex items-center gap-2">
+      <div className="flex flex-wrap items-center justify-end gap-2">
         {pr.url ? (
           <>
             <a
@@ -63,10 +82,11 @@ export function PrActions({
             >
               View PR #{pr.number}
               {pr.state && <span className="text-xs font-normal text-muted">({pr.state})</span>}
+              {pr.base && <span className="text-xs font-normal text-muted">into {pr.base}</span>}
             </a>
             {canCreate && pr.state !== "merged" && pr.state !== "closed" && (
               <Button onClick={() => void push()} disabled={busy}>
-                {busy && <Spinner label="Updating" />} Update branch
+                {busy && <Spinner label="Updating" />} Update branch{from}
               </Button>
             )}
           </>
@@ -77,13 +97,29 @@ export function PrActions({
                 <input id={draftId} type="checkbox" checked={draft} onChange={(e) => setDraft(e.target.checked)} />
                 Draft
               </label>
-              <Button variant="primary" onClick={() => void push()} disabled={busy}>
-                {busy && <Spinner label="Creating pull request" />} Create PR
+              <label htmlFor={baseId} className="flex items-center gap-1.5 text-xs text-muted">
+                Into
+                <input
+                  id={baseId}
+                  value={base}
+                  onChange={(e) => setBase(e.target.value)}
+                  aria-label="Base branch"
+                  spellCheck={false}
+                  className="h-8 w-28 rounded-lg border border-border bg-surface px-2 font-mono text-xs text-fg focus:outline-none focus-visible:ring-2 focus-visible:ring-ring/50"
+                />
+              </label>
+              <Button variant="primary" onClick={() => void push()} disabled={busy || !base.trim()}>
+                {busy && <Spinner label="Creating pull request" />} Create PR{from}
               </Button>
             </>
           )
         )}
       </div>
+      {outcome && (
+        <p role="status" className="max-w-md text-right text-xs text-muted" data-testid="push-outcome">
+          {outcome}
+        </p>
+      )}
       {error && (
         <div className="max-w-md">
           <ErrorNote error={error} onRetry={() => void push()} />

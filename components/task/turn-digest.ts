@@ -10,6 +10,8 @@ export type TurnDigest = {
   endedAt: string | null;
   status: string | null;
   commands: number;
+  /** Messages the person sent while the agent worked, as the agent took them. */
+  steers: { text: string; at: string }[];
 };
 
 const FINAL = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
@@ -20,7 +22,7 @@ export function digestTurns(events: TaskEventDTO[]): Map<number, TurnDigest> {
   const get = (turn: number) => {
     let d = turns.get(turn);
     if (!d) {
-      d = { turn, finalMessage: null, streamingText: "", plan: null, errors: [], startedAt: null, endedAt: null, status: null, commands: 0 };
+      d = { turn, finalMessage: null, streamingText: "", plan: null, errors: [], startedAt: null, endedAt: null, status: null, commands: 0, steers: [] };
       turns.set(turn, d);
     }
     return d;
@@ -37,7 +39,12 @@ export function digestTurns(events: TaskEventDTO[]): Map<number, TurnDigest> {
       case "plan":
         d.plan = (e.payload.plan as PlanStep[]) ?? null;
         break;
+      case "steer":
+        d.steers.push({ text: String(e.payload.text ?? ""), at: e.createdAt });
+        break;
       case "error":
+        // A stop is not a failure: the turn says "Stopped" instead.
+        if (e.payload.code === "cancelled") break;
         d.errors.push({ code: String(e.payload.code ?? "error"), message: String(e.payload.message ?? "") });
         break;
       case "command":

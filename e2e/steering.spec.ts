@@ -1,0 +1,71 @@
+import { expect, test, type Page } from "@playwright/test";
+import { fire, openTask, pickWidgets, signIn, taskRow } from "./support/session";
+
+const SHOTS = process.env.SHOTS_DIR ?? "test-results/shots";
+
+async function shoot(page: Page, name: string) {
+  for (const theme of ["light", "dark"] as const) {
+    await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
+    await page.screenshot({ path: `${SHOTS}/${name}-${theme}.png`, animations: "disabled" });
+  }
+  await page.evaluate(() => (document.documentElement.dataset.theme = "light"));
+}
+
+test("steering: a message sent while the agent works lands between its steps, in the conversation and the log; the page opens on the live log and switches to the diff pane at the end", async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await signIn(page, "alice");
+  await pickWidgets(page);
+  await fire(page, "[scenario:steerable] tick while I steer");
+  await openTask(taskRow(page, "tick while I steer").first());
+  // A running task opens on its live log.
+  const output = page.getByRole("tablist", { name: "Output" });
+  await expect(output.getByRole("tab", { name: "Logs" })).toHaveAttribute("aria-selected", "true");
+  const log = page.getByRole("log", { name: "Work log" });
+  await expect(log.getByText("tick 2", { exact: true })).toBeVisible({ timeout: 60_000 });
+
+  const box = page.getByLabel("Message while it works");
+  await box.fill("Please also greet the team");
+  await page.getByRole("button", { name: "Send message" }).click();
+  await expect(box).toHaveValue("");
+  // Taken at the agent's next step (after the command), then shown where it landed, and acknowledged.
+  const steer = page.getByTestId("steer-message");
+  await expect(steer).toContainText("Please also greet the team", { timeout: 30_000 });
+  await expect(page.getByTestId("steer-pending")).toHaveCount(0);
+  const inLog = log.getByText("You, while it worked");
+  await expect(inLog).toBeVisible();
+  const lastTick = await log.getByText("tick 15", { exact: true }).boundingBox();
+  const landed = await inLog.boundingBox();
+  expect(landed!.y).toBeGreaterThan(lastTick!.y);
+  await expect(page.getByTestId("final-message")).toContainText("Understood — I got your message");
+
+  // Finished: the page moved to the Diff pane on its own (the person never picked one).
+  await expect(output.getByRole("tab", { name: "Diff" })).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByText("No changes.")).toBeVisible();
+  await expect(page.getByLabel("Follow-up")).toBeEnabled();
+  await output.getByRole("tab", { name: "Logs" }).click();
+  await expect(log.getByText("You, while it worked")).toBeVisible();
+  await shoot(page, "steering");
+});
+
+test("Stop still works while steering is possible; a stopped turn says Stopped, and a pane the person chose stays", async ({ page }) => {
+  await signIn(page, "alice");
+  await pickWidgets(page);
+  await fire(page, "[scenario:slow] a task to stop mid-way");
+  await openTask(taskRow(page, "a task to stop mid-way").first());
+  const output = page.getByRole("tablist", { name: "Output" });
+  // The person picks the Logs pane themselves: it stays when the attempt ends.
+  await output.getByRole("tab", { name: "Diff" }).click();
+  await output.getByRole("tab", { name: "Logs" }).click();
+  await expect(page.getByRole("log", { name: "Work log" }).getByText("step 2", { exact: true })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByLabel("Message while it works")).toBeEnabled();
+  await page.getByRole("button", { name: "Stop" }).click();
+  await expect(page.getByTestId("turn-stopped")).toContainText("Stopped", { timeout: 15_000 });
+  await expect(page.getByRole("button", { name: "Stop" })).toHaveCount(0);
+  await expect(page.locator("[data-status=cancelled]").first()).toHaveText("Stopped");
+  await expect(output.getByRole("tab", { name: "Logs" })).toHaveAttribute("aria-selected", "true");
+  // One vocabulary: nothing on the page says "cancelled".
+  await expect(page.locator("main")).not.toContainText(/cancel/i);
+  await expect(page.locator("main").getByRole("alert")).toHaveCount(0);
+});

@@ -1,0 +1,146 @@
+import { expect, test, type Locator } from "@playwright/test";
+import { fakeGitHub, fire, openTask, pickWidgets, sameOrigin, signIn, taskRow } from "./support/session";
+
+async function box(l: Locator) {
+  const b = await l.boundingBox();
+  if (!b) throw new Error("not laid out");
+  return b;
+}
+
+test("Ask: each proposed task has a Start task button that creates that Code task and opens it", async ({ page }) => {
+  await signIn(page, "alice");
+  await pickWidgets(page);
+  await fire(page, "[scenario:ask-propose] How could sum be safer?", "ask");
+  await openTask(taskRow(page, "How could sum be safer?").first());
+  const stubs = page.getByTestId("final-message").getByTestId("task-stub");
+  await expect(stubs).toHaveCount(2, { timeout: 60_000 });
+  await expect(page.getByTestId("final-message")).not.toContainText(":::");
+  await expect(stubs.first()).toContainText("skip the values that are not finite numbers");
+  const askUrl = page.url();
+  await page.getByRole("button", { name: "Start task: Make sum ignore non-numbers" }).click();
+  await expect(page).not.toHaveURL(askUrl);
+  await expect(page).toHaveURL(/\/tasks\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole("heading", { name: "Make sum ignore non-numbers" })).toBeVisible();
+  await expect(page.getByText("Code", { exact: true })).toBeVisible();
+  await expect(page.getByTestId("prompt-text").first()).toContainText("In src/sum.js, skip the values");
+});
+
+test("PR: the base branch is the person's pick (default the task's); Update branch says what it pushed", async ({ page }) => {
+  await signIn(page, "alice");
+  await pickWidgets(page);
+  const title = "Make greet trim the name into develop";
+  await fire(page, title);
+  const row = taskRow(page, title).first();
+  await expect(row).toContainText("+1 −1", { timeout: 60_000 });
+  await openTask(row);
+  const base = page.getByLabel("Base branch");
+  await expect(base).toHaveValue("main");
+  await base.fill("develop");
+  await page.getByRole("button", { name: "Create PR" }).click();
+  await expect(page.getByTestId("push-outcome")).toContainText("into develop");
+  await expect(page.getByRole("link", { name: /View PR #\d+.*into develop/ })).toBeVisible();
+  const { pulls } = (await fakeGitHub("/_fake/state", undefined, "GET")) as { pulls: { title: string; base: string }[] };
+  expect(pulls.find((p) => p.title === title)?.base).toBe("develop");
+
+  await page.getByRole("button", { name: "Update branch" }).click();
+  await expect(page.getByTestId("push-outcome")).toContainText(/already up to date/i);
+  await page.getByLabel("Follow-up").fill("Also make sum ignore non-numbers");
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(page.getByTestId("turn").nth(1).getByTestId("final-message")).toBeVisible({ timeout: 60_000 });
+  await page.getByRole("button", { name: "Update branch" }).click();
+  await expect(page.getByTestId("push-outcome")).toContainText("Pushed 1 commit");
+});
+
+test("defects: a long prompt folds with Show more; the log's final message is rendered Markdown; Jump to latest covers no exit badge; a cited chunk scrolls into view", async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await signIn(page, "alice");
+  await pickWidgets(page);
+  const long = `[scenario:many-lines] print a lot of lines ${"and then some more words ".repeat(60)}${"x".repeat(400)}`;
+  await fire(page, long);
+  await openTask(taskRow(page, /^print a lot of lines/).first());
+
+  const prompt = page.getByTestId("prompt").first();
+  const conversation = page.getByRole("region", { name: "Conversation" });
+  await expect(prompt.getByRole("button", { name: "Show more" })).toBeVisible();
+  const text = prompt.getByTestId("prompt-text");
+  expect((await box(text)).height).toBeLessThan(200);
+  const overflow = await text.evaluate((el) => el.scrollWidth - el.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  expect((await box(prompt)).x + (await box(prompt)).width).toBeLessThanOrEqual((await box(conversation)).x + (await box(conversation)).width + 1);
+  await prompt.getByRole("button", { name: "Show more" }).click();
+  await expect(text).toContainText("x".repeat(400));
+  await expect(prompt.getByRole("button", { name: "Show less" })).toBeVisible();
+
+  // The final message in the log: Markdown with citation buttons, no raw markers.
+  const log = page.getByRole("log", { name: "Work log" });
+  const final = page.getByTestId("final-message");
+  await expect(final).toBeVisible({ timeout: 60_000 });
+  await page.getByRole("tablist", { name: "Output" }).getByRole("tab", { name: "Logs" }).click();
+  await log.evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect(log.getByRole("button", { name: /Open log chunk/ })).toBeVisible();
+  await expect(log).not.toContainText("【");
+
+  // Scrolled up: the Jump to latest pill shows, over no command's exit badge.
+  await log.hover();
+  await page.mouse.wheel(0, -200_000);
+  const pill = page.getByRole("button", { name: "Jump to latest" });
+  await expect(pill).toBeVisible();
+  const p = await box(pill);
+  for (const badge of await page.getByLabel(/^exit code/).all()) {
+    if (!(await badge.isVisible())) continue;
+    const b = await box(badge);
+    const overlaps = b.x < p.x + p.width && p.x < b.x + b.width && b.y < p.y + p.height && p.y < b.y + b.height;
+    expect(overlaps).toBe(false);
+  }
+
+  // The cited chunk's lines (the last lines of 5000) are brought into view, clear of the bottom edge.
+  await final.getByRole("button", { name: /Open log chunk/ }).click();
+  const lit = log.locator("[data-testid=log-line][data-highlighted]");
+  await expect(lit).toHaveCount(3);
+  await expect(lit.last()).toContainText("line 5000 of the long output");
+  const l = await box(log);
+  await expect
+    .poll(async () => {
+      const first = await box(lit.first());
+      const last = await box(lit.last());
+      return first.y >= l.y && last.y + last.height <= l.y + l.height - 24;
+    })
+    .toBe(true);
+});
+
+test("the attempt tabs stay on one row at 1440 px with 4 attempts", async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await signIn(page, "alice");
+  await pickWidgets(page);
+  await page.getByLabel("Attempts").selectOption("4");
+  await fire(page, "Make greet trim the name, four ways");
+  await openTask(taskRow(page, "Make greet trim the name, four ways").first());
+  const tabs = page.getByRole("tablist", { name: "Attempts" });
+  await expect(tabs.locator("[data-status=succeeded]")).toHaveCount(4, { timeout: 90_000 });
+  const all = tabs.getByRole("tab");
+  await expect(all).toHaveCount(4);
+  const compare = page.getByRole("button", { name: "Compare", exact: true });
+  const tops = new Set<number>();
+  for (const t of [...(await all.all()), compare]) tops.add(Math.round((await box(t)).y));
+  expect([...tops]).toHaveLength(1);
+  expect(await tabs.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+});
+
+test("images attached to a turn are shown in the conversation", async ({ page }) => {
+  await signIn(page, "alice");
+  // A 1×1 PNG, uploaded and attached as the composer does.
+  const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+  const image = await (await page.request.post("/api/images", { data: { data: png }, headers: sameOrigin })).json();
+  const created = await page.request.post("/api/tasks", {
+    data: { repo: "acme/widgets", branch: "main", mode: "ask", prompt: "What does this screenshot show?", images: [image.id] },
+    headers: sameOrigin,
+  });
+  expect(created.status()).toBe(201);
+  const { task } = await created.json();
+  await page.goto(`/tasks/${task.id}`);
+  const img = page.getByTestId("turn").first().getByRole("img", { name: "Attached image 1" });
+  await expect(img).toBeVisible();
+  expect(await img.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBe(1);
+});
