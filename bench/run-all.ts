@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const BENCHES = ["sandbox-overhead", "task-latency", "runner-memory", "sse-latency", "board-load", "diff-render", "env-cache", "egress-proxy", "engines"];
+const BENCHES = ["sandbox-overhead", "task-latency", "runner-memory", "sse-latency", "embedded-memory", "load", "board-load", "diff-render", "env-cache", "egress-proxy", "engines"];
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
 const selected = only.length ? BENCHES.filter((b) => only.some((o) => b.includes(o))) : BENCHES;

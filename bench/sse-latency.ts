@@ -1,128 +1,108 @@
 /**
- * Latency from an event appended (AttemptEventWriter.append of a non-coalesced event) to its arrival in each of
- * 100 SSE clients reading one task over real HTTP. Issue 4's goal: p99 under 100 ms.
+ * 1,000 browsers watching one running task, through the real app: `next start` of the production build (proxy.ts,
+ * the session check, the events route), embedded (PGlite + the in-process runner) unless DATABASE_URL is set.
+ * Issue 10's goal: p99 < 100 ms and the server under 50 % of a core with 1,000 viewers.
  *
- * The server is a bare node:http server in this process that serves lib/events/stream.ts's taskEventStream for
- * the task with the app's SSE headers (no auth: the bench is not the app). The 100 clients are `fetch` readers in
- * a child process. 200 events go out at ~20/s, each carrying payload.sentAt (wall clock, ms); every client
- * notes its arrival time: 20,000 deliveries.
+ * A person signs in (Chromium, the fake GitHub), starts a Code task whose command prints a line every 50 ms (the
+ * runner writes those as log events, coalesced over 60 ms: ~12 rows a second). Viewers are node:http SSE readers
+ * with the session cookie, in a child process. Per run:
+ *   - connect: every viewer opens GET /api/tasks/:id/events at once; time to each one's first bytes, and to all;
+ *   - then for WINDOW seconds: each event's arrival at each viewer minus its row's createdAt (the insert), and the
+ *     server process's CPU (user + system, all its threads) over the window.
+ * The anchor, in the same run on the same task: 1 viewer. Then VIEWERS (1,000) viewers.
  *
- * Run: npx tsx --conditions=react-server bench/sse-latency.ts   (DATABASE_URL set: PostgreSQL too)
+ * Run: npx tsx --conditions=react-server bench/sse-latency.ts   (needs `npx next build`; DATABASE_URL: PostgreSQL too)
+ * Env: BENCH_SSE_VIEWERS (1000), BENCH_SSE_WINDOW_S (10), BENCH_PORT (3300), BENCH_SSE_CPU_PROF=dir (profile the
+ * server with --cpu-prof into dir).
  */
 import { spawn } from "node:child_process";
-import http from "node:http";
 import path from "node:path";
 import readline from "node:readline";
-import { fileURLToPath } from "node:url";
-import { insertTaskWithJobs } from "@/db/queries/tasks";
-import { users } from "@/db/schema";
-import { taskEventStream } from "@/lib/events/stream";
-import { AttemptEventWriter } from "@/lib/events/writer";
-import { openBenchDb, setProcessDb } from "./lib/db";
-import { benchDbKinds, loadNote, median, ms, nowMs, quantile } from "./lib/stats";
+import { cancelTask, cpuSeconds, createTask, repoRoot, signedInBrowser, startAppServer, waitForTask, type AppServer } from "./lib/app-server";
+import { benchDbKinds, loadNote, median, ms, quantile } from "./lib/stats";
 
-const CLIENTS = Number(process.env.BENCH_SSE_CLIENTS ?? 100);
-const EVENTS = Number(process.env.BENCH_SSE_EVENTS ?? 200);
-const INTERVAL_MS = 50;
-const clientsScript = path.join(path.dirname(fileURLToPath(import.meta.url)), "lib", "sse-clients.mjs");
+const VIEWERS = Number(process.env.BENCH_SSE_VIEWERS ?? 1000);
+const WINDOW_S = Number(process.env.BENCH_SSE_WINDOW_S ?? 10);
+const PORT = Number(process.env.BENCH_PORT ?? 3300);
+const PROF = process.env.BENCH_SSE_CPU_PROF;
+const clientsScript = path.join(repoRoot, "bench", "lib", "sse-clients.mjs");
 
-function serve(taskId: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer(async (req, res) => {
-    const ctl = new AbortController();
-    req.on("close", () => ctl.abort());
-    const stream = await taskEventStream({ taskId, afterId: 0, signal: ctl.signal });
-    res.writeHead(200, {
-      "Content-Type": "text/event-stream; charset=utf-8",
-      "Cache-Control": "no-cache, no-transform",
-      Connection: "keep-alive",
-      "X-Accel-Buffering": "no",
-    });
-    const reader = stream.getReader();
-    ctl.signal.addEventListener("abort", () => void reader.cancel().catch(() => undefined));
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        res.write(value);
-      }
-    } catch {
-      // client went away
-    }
-    res.end();
+type Run = { viewers: number; connectAll: number; connect: number[]; lat: number[]; cpu: number; events: number; errors: number; connected: number };
+
+async function watch(app: AppServer, cookie: string, taskId: string, viewers: number): Promise<Run> {
+  const child = spawn(process.execPath, [clientsScript, `${app.url}/api/tasks/${taskId}/events`, String(viewers)], {
+    stdio: ["pipe", "pipe", "inherit"],
+    env: { ...process.env, SSE_COOKIE: cookie, NODE_OPTIONS: "" },
   });
-  server.keepAliveTimeout = 0;
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      resolve({
-        url: `http://127.0.0.1:${port}/events`,
-        close: () =>
-          new Promise<void>((r) => {
-            server.closeAllConnections();
-            server.close(() => r());
-          }),
-      });
-    }),
+  const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const connected = JSON.parse((await lines.next()).value as string) as { connected: number; errors: number; allMs: number; connectMs: number[] };
+  const cpu0 = cpuSeconds(app.pid);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
+  const cpu = (cpuSeconds(app.pid) - cpu0) / ((performance.now() - t0) / 1000);
+  child.stdin!.write("stop\n");
+  const result = JSON.parse((await lines.next()).value as string) as { latencies: number[]; events: number; errors: number };
+  await new Promise((r) => child.once("exit", r));
+  return {
+    viewers,
+    connectAll: connected.allMs,
+    connect: connected.connectMs,
+    connected: connected.connected,
+    lat: result.latencies,
+    cpu,
+    events: result.events,
+    errors: connected.errors + result.errors,
+  };
+}
+
+function report(r: Run, aloneCpu: number) {
+  const perViewer = r.lat.length / Math.max(1, r.connected);
+  // The server's CPU beyond what the task costs with nobody watching, per event delivered to one viewer.
+  const perDelivery = ((r.cpu - aloneCpu) * WINDOW_S * 1e6) / Math.max(1, r.lat.length);
+  console.log(
+    `  ${String(r.viewers).padStart(5)} viewer(s): connect all ${ms(r.connectAll)} (each: median ${ms(median(r.connect))}, p99 ${ms(quantile(r.connect, 0.99))}; ` +
+      `${r.connected}/${r.viewers} connected, ${r.errors} errors)`,
+  );
+  console.log(
+    `        insert -> viewer: median ${ms(median(r.lat))}  p90 ${ms(quantile(r.lat, 0.9))}  p99 ${ms(quantile(r.lat, 0.99))}  max ${ms(Math.max(...r.lat))}` +
+      `  (${r.lat.length} deliveries, ${perViewer.toFixed(0)} events a viewer in ${WINDOW_S} s)   server CPU ${(r.cpu * 100).toFixed(0)} % of a core (${perDelivery.toFixed(0)} µs a delivery)`,
   );
 }
 
-async function benchOn(kind: "pglite" | "postgres", clients: number, events: number): Promise<number[]> {
-  const handle = await openBenchDb(kind);
-  setProcessDb(handle);
-  const [user] = await handle.db.insert(users).values({ name: "Bench" }).returning();
-  const { task, attempts } = await insertTaskWithJobs(handle.db, {
-    ownerId: user.id,
-    repoFullName: "acme/widgets",
-    baseBranch: "main",
-    mode: "code",
-    title: "sse",
-    prompt: "sse",
-    attemptsCount: 1,
+async function benchOn(db: "pglite" | "postgres") {
+  const app = await startAppServer({
+    port: PORT,
+    db,
+    nodeArgs: PROF ? ["--cpu-prof", `--cpu-prof-dir=${PROF}`] : [],
   });
-  const writer = await AttemptEventWriter.open(handle, { taskId: task.id, attemptId: attempts[0].id, turn: 0 });
-  const server = await serve(task.id);
-  const child = spawn(process.execPath, [clientsScript, server.url, String(clients), String(events)], { stdio: ["ignore", "pipe", "inherit"] });
-  const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  let closeBrowser = async () => {};
   try {
-    const ready = await lines.next();
-    if (ready.value !== "ready") throw new Error(`clients did not connect: ${ready.value}`);
-
-    const appendMs: number[] = [];
-    const t0 = performance.now();
-    const appends: Promise<void>[] = [];
-    for (let i = 0; i < events; i++) {
-      const due = t0 + i * INTERVAL_MS;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const start = performance.now();
-      appends.push(
-        writer
-          .append("plan", { explanation: `bench event ${i}`, plan: [], sentAt: nowMs() })
-          .then(() => void appendMs.push(performance.now() - start)),
-      );
-    }
-    await Promise.all(appends);
-    const sendSeconds = (performance.now() - t0) / 1000;
-    const result = JSON.parse((await lines.next()).value as string) as { latencies: number[]; finished: number; errors: number; delivered: number };
-    const lat = result.latencies;
-    console.log(`sse latency on ${kind}: ${clients} HTTP SSE client(s) on one task, ${events} events at ~${(events / sendSeconds).toFixed(0)}/s; ${loadNote()}`);
-    console.log(`  deliveries ${result.delivered} of ${clients * events} (clients complete ${result.finished}/${clients}, errors ${result.errors})`);
-    console.log(`  append -> client: median ${ms(median(lat))}  p90 ${ms(quantile(lat, 0.9))}  p99 ${ms(quantile(lat, 0.99))}  max ${ms(Math.max(...lat))}`);
-    console.log(`  append itself (insert + NOTIFY): median ${ms(median(appendMs))}  p99 ${ms(quantile(appendMs, 0.99))}`);
-    if (clients === CLIENTS) {
-      const p99 = quantile(lat, 0.99);
-      console.log(`  goal: p99 < 100 ms -> ${ms(p99)} ${p99 < 100 ? "(met)" : "(NOT met)"}`);
-    }
-    return lat;
+    const { browser, cookie } = await signedInBrowser(app);
+    closeBrowser = () => browser.close();
+    await browser.close();
+    const taskId = await createTask(app, cookie, "[scenario:sse-ticks] print a tick every 50 ms");
+    await waitForTask(app, cookie, taskId, (t) => t.attempts[0]?.status === "running");
+    // Let the command start printing, so that the backlog a late viewer reads is not empty.
+    await new Promise((r) => setTimeout(r, 1500));
+    const idle0 = cpuSeconds(app.pid);
+    const ti = performance.now();
+    await new Promise((r) => setTimeout(r, 2000));
+    const idleCpu = (cpuSeconds(app.pid) - idle0) / ((performance.now() - ti) / 1000);
+    console.log(`sse viewers of one running task through next start (${db === "pglite" ? "embedded, PGlite" : "PostgreSQL"}; ${loadNote()})`);
+    console.log(`  the task alone (command printing, runner writing events, no viewer): server CPU ${(idleCpu * 100).toFixed(0)} % of a core`);
+    const one = await watch(app, cookie, taskId, 1);
+    report(one, idleCpu);
+    const many = await watch(app, cookie, taskId, VIEWERS);
+    report(many, idleCpu);
+    const p99 = quantile(many.lat, 0.99);
+    console.log(
+      `  goal (${VIEWERS} viewers): p99 < 100 ms -> ${ms(p99)} ${p99 < 100 ? "(met)" : "(NOT met)"}; CPU < 50 % -> ${(many.cpu * 100).toFixed(0)} % ${many.cpu < 0.5 ? "(met)" : "(NOT met)"}`,
+    );
+    await cancelTask(app, cookie, taskId);
   } finally {
-    child.kill();
-    await server.close();
-    await handle.cleanup();
+    await closeBrowser().catch(() => undefined);
+    await app.close();
   }
 }
 
-for (const kind of benchDbKinds) {
-  await benchOn(kind, CLIENTS, EVENTS);
-  // Reference: the same path with one client, to tell the fan-out cost from the append -> notify -> read path.
-  await benchOn(kind, 1, 100);
-}
+for (const db of benchDbKinds) await benchOn(db);
