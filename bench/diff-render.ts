@@ -1,169 +1,216 @@
 /**
- * Time to render a 10,000-line diff in Chromium with the app's DiffView (components/diff).
+ * A large diff on the real task page (issue 10: headers < 0.5 s, DOM bounded whatever the size), side by side with
+ * a 500-line anchor, in one run.
  *
- * A throwaway page: esbuild bundles bench/lib/diff-harness/entry.tsx (React production build, `@/` = repo root)
- * with the app's CSS compiled by Tailwind, served by node:http, opened in /usr/bin/chromium via Playwright.
- * Per run, a fresh page:
- *   - mount: createRoot + render, to the first paint with every file header present;
- *   - expand all: open every collapsed file ("Load diff") and scroll each into view until all 10,000 rows are in
- *     the DOM (files render lazily, near the screen);
- *   - switch to split view with everything expanded.
- * Two shapes: 20 files x 500 changed lines (large files start collapsed) and 100 files x 100 lines (open, lazy).
- * 5 runs each, medians.
+ * Starts the e2e stack (scripts/stack.ts --mode e2e: `next start` of the production build, fake GitHub and fake
+ * model) on port BENCH_DIFF_PORT (3400), signs in through the fake GitHub, runs one Code task (the fake model's
+ * one-line change), then opens that task's page in Chromium once per shape and run. The page is the app's own
+ * (its layout, where the window scrolls); only the attempt's diff answer (GET /api/tasks/<id>/attempts/<id>/diff)
+ * is replaced, through Playwright's routing, by a synthetic diff of the shape measured (bench/lib/diff-fixture.ts).
+ * Per shape (median of BENCH_DIFF_RUNS, 3):
+ *   - navigation -> the first screen of file headers painted, and the same counted from the diff's answer's end;
+ *   - file headers and elements in the DOM then (document.querySelectorAll('*').length);
+ *   - the most elements seen while scrolling the page from top to bottom (60 stops);
+ *   - a click on the last entry of the file list -> that file's header painted on screen;
+ *   - for a file behind "Load diff": the click -> its first rows painted, and the most elements while scrolling it.
  *
- * Run: npx tsx --conditions=react-server bench/diff-render.ts
+ * Needs a production build (`npx next build`); one Playwright / build at a time on this machine:
+ *   flock /tmp/playwright.lock sh -c 'npx next build && npx tsx bench/diff-render.ts'
  */
+import { spawn } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "@playwright/test";
-import { build } from "esbuild";
+import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { DIFF_SHAPES, makeDiff, type DiffShape } from "./lib/diff-fixture";
 import { loadNote, median, ms } from "./lib/stats";
 
-const RUNS = Number(process.env.BENCH_DIFF_RUNS ?? 5);
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(benchDir, "..");
+const RUNS = Number(process.env.BENCH_DIFF_RUNS ?? 3);
+const PORT = Number(process.env.BENCH_DIFF_PORT ?? 3400);
+const APP = `http://127.0.0.1:${PORT}`;
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/**
- * A `git diff` of `files` files, each with hunks of 25 removed + 25 added lines between 4 context lines.
- * `rows` counts diff lines (the component's `[data-testid="diff-line"]` rows), not hunk headers.
- */
-function makeDiff(files: number, changedPerFile: number): { diff: string; changed: number; rows: number } {
-  const out: string[] = [];
-  let changed = 0;
-  let rows = 0;
-  const hunks = Math.max(1, changedPerFile / 50);
-  for (let f = 0; f < files; f++) {
-    const p = `src/module-${String(f).padStart(3, "0")}/file-${f}.ts`;
-    out.push(`diff --git a/${p} b/${p}`, `index 1111111..2222222 100644`, `--- a/${p}`, `+++ b/${p}`);
-    let oldLine = 1;
-    let newLine = 1;
-    for (let h = 0; h < hunks; h++) {
-      const dels = 25;
-      const adds = Math.min(25, changedPerFile - h * 50 - dels);
-      out.push(`@@ -${oldLine},${dels + 4} +${newLine},${adds + 4} @@ function block${h}() {`);
-      out.push(`   const a${h} = compute(${h});`, `   if (!a${h}) return null;`);
-      for (let i = 0; i < dels; i++) out.push(`-  const value${i} = legacyLookup(table, "key-${f}-${h}-${i}", { retries: ${i % 4} });`);
-      for (let i = 0; i < adds; i++) out.push(`+  const value${i} = await lookup(table, \`key-${f}-${h}-${i}\`, { retries: ${i % 4}, timeoutMs: 500 });`);
-      out.push(`   return a${h};`, ` }`);
-      rows += 4 + dels + adds;
-      changed += dels + adds;
-      oldLine += dels + 40;
-      newLine += adds + 40;
+async function waitForHealth(deadline: number) {
+  while (Date.now() < deadline) {
+    const ok = await fetch(`${APP}/api/health`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the stack did not answer on ${APP}/api/health`);
+}
+
+/** Signs in as alice and runs one Code task to its end; returns the task page's URL. */
+async function taskWithADiff(context: BrowserContext): Promise<string> {
+  const page = await context.newPage();
+  await page.goto(`${APP}/`);
+  await page.getByRole("button", { name: "Sign in with GitHub" }).click();
+  await page.getByLabel("Username").fill("alice");
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await page.getByRole("heading", { name: "What should we code next?" }).waitFor();
+  await page.getByRole("button", { name: /Choose a repository|Repository:/ }).click();
+  await page.getByLabel("Search repositories").fill("acme/widgets");
+  await page.getByRole("listbox", { name: "Repositories" }).getByRole("option", { name: "acme/widgets" }).click();
+  await page.getByLabel("Describe a task").fill("Make greet trim the name");
+  await page.getByLabel("Describe a task").press("Control+Enter");
+  const row = page.getByTestId("task-row").filter({ hasText: "Make greet trim the name" }).first();
+  await row.filter({ hasText: "+1 −1" }).waitFor({ timeout: 90_000 });
+  await row.getByRole("link").click();
+  await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+  const url = page.url();
+  await page.close();
+  return url;
+}
+
+type Run = {
+  headersAt: number;
+  afterDiff: number;
+  headers: number;
+  elements: number;
+  maxScrolling: number;
+  jumpLast: number;
+  loadDiff: number | null;
+  maxInHuge: number | null;
+};
+
+/** Page side: set before any script of the page runs; notes when the first file header is first painted. */
+function watchHeaders() {
+  const w = window as unknown as { __headersAt?: number };
+  const poll = () => {
+    if (document.querySelector("[data-diff-file]")) setTimeout(() => (w.__headersAt = performance.now()), 0);
+    else requestAnimationFrame(poll);
+  };
+  requestAnimationFrame(poll);
+}
+
+const paint = (page: Page) => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+const elements = (page: Page) => page.evaluate(() => document.querySelectorAll("*").length);
+
+async function measure(context: BrowserContext, taskUrl: string, diff: string, lastPath: string): Promise<Run> {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1440, height: 900 });
+  page.on("pageerror", (err) => console.log(`  page error: ${err.message}`));
+  await page.route(/\/api\/tasks\/[^/]+\/attempts\/[^/]+\/diff$/, (route) => route.fulfill({ status: 200, contentType: "text/plain; charset=utf-8", body: diff }));
+  // tsx compiles this file keeping function names (`__name(fn, "name")`): give the page that helper too.
+  await page.addInitScript("globalThis.__name = (fn) => fn;");
+  await page.addInitScript(watchHeaders);
+  await page.goto(taskUrl);
+  await page.waitForFunction(() => (window as unknown as { __headersAt?: number }).__headersAt !== undefined, null, { timeout: 30_000 });
+  const first = await page.evaluate(() => {
+    const diffEntry = performance.getEntriesByType("resource").find((e) => /\/attempts\/[^/]+\/diff$/.test(e.name)) as PerformanceResourceTiming | undefined;
+    const headersAt = (window as unknown as { __headersAt: number }).__headersAt;
+    return { headersAt, afterDiff: headersAt - (diffEntry?.responseEnd ?? 0), headers: document.querySelectorAll("[data-diff-file]").length };
+  });
+  await paint(page);
+  const atFirst = await elements(page);
+
+  // Scroll the page from top to bottom, 60 stops, counting elements at each.
+  let maxScrolling = atFirst;
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  for (let i = 1; i <= 60; i++) {
+    await page.evaluate((y) => window.scrollTo(0, y), (height * i) / 60);
+    await paint(page);
+    maxScrolling = Math.max(maxScrolling, await elements(page));
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await paint(page);
+
+  // The file list's last entry -> that file's header on screen.
+  const jumpLast = await page.evaluate(async (last) => {
+    const frame = () => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    const ul = document.querySelector('nav[aria-label="Changed files"] ul')!;
+    ul.scrollTo({ top: ul.scrollHeight });
+    let button: HTMLButtonElement | undefined;
+    while (!(button = Array.from(ul.querySelectorAll("button")).find((b) => b.textContent?.includes(last)))) await frame();
+    const t0 = performance.now();
+    button.click();
+    const onScreen = () => {
+      const h = document.querySelector(`[data-diff-file="${last}"] header`);
+      const r = h?.getBoundingClientRect();
+      return !!r && r.top >= 0 && r.bottom <= window.innerHeight;
+    };
+    while (!onScreen()) await frame();
+    await frame();
+    return performance.now() - t0;
+  }, lastPath);
+
+  // Behind "Load diff": open it, then scroll through it.
+  let loadDiff: number | null = null;
+  let maxInHuge: number | null = null;
+  if (await page.locator(`[data-diff-file="${lastPath}"]`).getByRole("button", { name: "Load diff" }).count()) {
+    loadDiff = await page.evaluate(async (last) => {
+      const frame = () => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      const section = document.querySelector(`[data-diff-file="${last}"]`)!;
+      const t0 = performance.now();
+      Array.from(section.querySelectorAll("button")).find((b) => b.textContent?.trim() === "Load diff")!.click();
+      while (!document.querySelector(`[data-diff-file="${last}"] [data-testid="diff-line"]`)) await frame();
+      await frame();
+      return performance.now() - t0;
+    }, lastPath);
+    maxInHuge = await elements(page);
+    const top = await page.evaluate(() => window.scrollY);
+    const bottom = await page.evaluate(() => document.documentElement.scrollHeight);
+    for (let i = 1; i <= 30; i++) {
+      await page.evaluate((y) => window.scrollTo(0, y), top + ((bottom - top) * i) / 30);
+      await paint(page);
+      maxInHuge = Math.max(maxInHuge, await elements(page));
     }
   }
-  return { diff: out.join("\n") + "\n", changed, rows };
+  await page.close();
+  return { ...first, elements: atFirst, maxScrolling, jumpLast, loadDiff, maxInHuge };
 }
-
-async function compileCss(): Promise<string> {
-  try {
-    const postcss = (await import("postcss")).default;
-    const tailwind = (await import("@tailwindcss/postcss")).default;
-    const from = path.join(repoRoot, "app", "globals.css");
-    const plugin = tailwind({ base: repoRoot }) as unknown as import("postcss").AcceptedPlugin;
-    const result = await postcss([plugin]).process(fs.readFileSync(from, "utf8"), { from });
-    return result.css;
-  } catch (err) {
-    console.log(`  (could not compile the app's CSS, rendering unstyled: ${(err as Error).message})`);
-    return "";
-  }
-}
-
-async function buildHarness(dir: string): Promise<void> {
-  await build({
-    entryPoints: [path.join(benchDir, "lib", "diff-harness", "entry.tsx")],
-    bundle: true,
-    minify: true,
-    format: "esm",
-    platform: "browser",
-    outfile: path.join(dir, "bundle.js"),
-    alias: { "@": repoRoot },
-    define: { "process.env.NODE_ENV": '"production"' },
-    jsx: "automatic",
-    logLevel: "error",
-  });
-  fs.writeFileSync(path.join(dir, "bundle.css"), await compileCss());
-  fs.writeFileSync(
-    path.join(dir, "index.html"),
-    `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/bundle.css"></head>` +
-      `<body class="bg-bg text-fg"><div id="root" style="height:100vh;padding:16px;box-sizing:border-box"></div>` +
-      `<script type="module" src="/bundle.js"></script></body></html>`,
-  );
-}
-
-function serveDir(dir: string): Promise<{ url: string; close(): Promise<void> }> {
-  const types: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
-  const server = http.createServer((req, res) => {
-    const name = req.url === "/" ? "index.html" : path.basename(req.url ?? "");
-    const file = path.join(dir, name);
-    if (!fs.existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "Content-Type": types[path.extname(file)] ?? "application/octet-stream" });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`,
-        close: () => new Promise<void>((r) => server.close(() => r())),
-      }),
-    ),
-  );
-}
-
-type MountResult = { committed: number; painted: number; firstRows: number; headers: number; rows: number; nodes: number };
-type ExpandResult = { opened: number; jumpLast: number; walk: number; all: number; rows: number; complete: boolean; nodes: number };
 
 async function main() {
-  if (!fs.existsSync(path.join(repoRoot, "components", "diff", "index.ts"))) {
-    console.log("diff render: components/diff is not there yet; nothing to measure");
+  if (!fs.existsSync(path.join(repoRoot, ".next", "BUILD_ID"))) {
+    console.log("diff render: no production build; run `npx next build` first (see the header of bench/diff-render.ts)");
+    process.exitCode = 1;
     return;
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "patchbay-bench-diff-"));
-  const t = performance.now();
-  await buildHarness(dir);
-  const buildMs = performance.now() - t;
-  const server = await serveDir(dir);
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+  const stack = spawn(process.execPath, [path.join(repoRoot, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/stack.ts", "--mode", "e2e", "--port", String(PORT)], {
+    cwd: repoRoot,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  // What the stack says on stderr, shown only if it does not come up.
+  let stackErr = "";
+  stack.stderr?.on("data", (b: Buffer) => (stackErr = (stackErr + b.toString()).slice(-4_000)));
+  let browser: Browser | undefined;
   try {
-    console.log(`diff render in Chromium (DiffView from components/diff, React production build; harness built in ${ms(buildMs)}; ${RUNS} runs, fresh page each; ${loadNote()})`);
-    for (const [files, perFile] of [
-      [20, 500],
-      [100, 100],
-    ]) {
-      const { diff, changed, rows } = makeDiff(files, perFile);
-      const mounts: MountResult[] = [];
-      const expands: ExpandResult[] = [];
-      const splits: number[] = [];
-      for (let run = 0; run < RUNS; run++) {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-        page.on("pageerror", (err) => console.log(`  page error: ${err.message}`));
-        await page.goto(server.url);
-        await page.waitForFunction(() => "bench" in window);
-        mounts.push(await page.evaluate(([d]) => (window as unknown as { bench: { mount(d: string, v: string): Promise<MountResult> } }).bench.mount(d, "unified"), [diff]));
-        expands.push(await page.evaluate((n) => (window as unknown as { bench: { expandAll(n: number): Promise<ExpandResult> } }).bench.expandAll(n), rows));
-        splits.push((await page.evaluate(() => (window as unknown as { bench: { switchView(v: string): Promise<{ painted: number }> } }).bench.switchView("split"))).painted);
-        await page.close();
-      }
-      const m = (k: keyof MountResult) => median(mounts.map((r) => r[k] as number));
-      const e = (k: keyof ExpandResult) => median(expands.map((r) => r[k] as number));
-      console.log(`  ${files} files x ${perFile} changed lines (${changed} changed lines, ${rows} rows, ${(diff.length / 1024).toFixed(0)} KB of diff text):`);
-      console.log(`    mount -> first paint, all ${m("headers")} file headers present  median ${ms(m("painted"))}  (React commit ${ms(m("committed"))}; ${m("rows")} rows in the DOM, ${m("nodes")} elements)`);
-      console.log(`    first file's rows painted (or it shows "Load diff")   median ${ms(m("firstRows"))}`);
-      console.log(`    open every collapsed file ("Load diff") -> paint      median ${ms(e("opened"))}`);
-      console.log(`    then jump to the last file -> its rows painted        median ${ms(e("jumpLast"))}`);
-      console.log(`    then scroll file by file until every row is rendered  median ${ms(e("walk"))}  (>= 1 frame a file)`);
-      console.log(`    expand everything, in all                             median ${ms(e("all"))}  (${e("rows")} rows, ${e("nodes")} elements${expands.every((r) => r.complete) ? "" : "; NOT all rows rendered"})`);
-      console.log(`    switch to split view, everything expanded             median ${ms(median(splits))}`);
+    await waitForHealth(Date.now() + 120_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n${stackErr}`);
+    });
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+    const context = await browser.newContext();
+    const taskUrl = await taskWithADiff(context);
+    console.log(`diff on the task page (next start, the app's layout, window scrolling; Chromium 1440x900; median of ${RUNS}; ${loadNote()})`);
+    const rows: [string, string, string, string, string, string, string, string][] = [];
+    for (const shape of DIFF_SHAPES as DiffShape[]) {
+      const made = makeDiff(shape);
+      const runs: Run[] = [];
+      await measure(context, taskUrl, made.text, made.paths.at(-1)!); // warm-up: the page's code in the cache
+      for (let i = 0; i < RUNS; i++) runs.push(await measure(context, taskUrl, made.text, made.paths.at(-1)!));
+      const m = (k: keyof Run) => median(runs.map((r) => r[k] ?? Number.NaN));
+      const n = (k: keyof Run) => (Number.isFinite(m(k)) ? Math.round(m(k)).toLocaleString("en-US") : "-");
+      rows.push([
+        `${shape.label ?? ""} (${(made.text.length / 1024 / 1024).toFixed(1)} MB)`,
+        ms(m("headersAt")),
+        ms(m("afterDiff")),
+        `${n("headers")} / ${n("elements")}`,
+        n("maxScrolling"),
+        ms(m("jumpLast")),
+        Number.isFinite(m("loadDiff")) ? ms(m("loadDiff")) : "-",
+        n("maxInHuge"),
+      ]);
     }
+    const head = ["shape", "nav -> headers painted", "diff answer -> headers", "headers / elements then", "max elements scrolling", "file list: last file -> on screen", "Load diff -> rows", "max elements in it"];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) => "  " + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+    console.log(line(head));
+    for (const r of rows) console.log(line(r));
   } finally {
-    await browser.close();
-    await server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await browser?.close();
+    // The stack stops the app and removes its data folder.
+    if (stack.pid) process.kill(stack.pid, "SIGTERM");
+    await new Promise((r) => stack.once("exit", r));
   }
 }
 

@@ -1,4 +1,5 @@
-export { DiffView, FileBody, LARGE_FILE_ROWS, type DiffViewProps, type DiffViewMode } from "./diff-view";
+export { DiffView, type DiffViewProps, type DiffViewMode } from "./diff-view";
+export { LARGE_FILE_ROWS } from "./rows";
 export {
   parseUnifiedDiff,
   toSplitRows,

@@ -165,8 +165,9 @@ function App() {
         </section>
       )}
       {(what === "all" || what === "diff") && (
-        <section className="h-[640px]" data-testid="diff">
-          <DiffView diff={diff} view={view} onViewChange={setView} focus={diffFocus} />
+        <section data-testid="diff">
+          {/* In the page's flow, as on the task page: the window scrolls it (no app bar here to stick under). */}
+          <DiffView diff={diff} view={view} onViewChange={setView} focus={diffFocus} stickyTop={0} />
         </section>
       )}
     </div>
