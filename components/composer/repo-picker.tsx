@@ -15,6 +15,7 @@ export function RepoPicker({ value, onChange }: { value: Repo | null; onChange: 
   const listId = useId();
   const inputRef = useRef<HTMLInputElement>(null);
   const rootRef = useRef<HTMLDivElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
   const queryClient = useQueryClient();
   const [refreshing, setRefreshing] = useState(false);
 
@@ -48,10 +49,16 @@ export function RepoPicker({ value, onChange }: { value: Repo | null; onChange: 
     }
   }
 
-  function choose(repo: Repo) {
-    onChange(repo);
+  /** Closes the list; from the keyboard (Escape, a choice) focus goes back to the picker's button, not the page. */
+  function close(returnFocus: boolean) {
     setOpen(false);
     setFilter("");
+    if (returnFocus) buttonRef.current?.focus();
+  }
+
+  function choose(repo: Repo) {
+    onChange(repo);
+    close(true);
   }
 
   const clampedActive = Math.min(active, Math.max(visible.length - 1, 0));
@@ -59,6 +66,7 @@ export function RepoPicker({ value, onChange }: { value: Repo | null; onChange: 
   return (
     <div ref={rootRef} className="relative">
       <button
+        ref={buttonRef}
         type="button"
         aria-haspopup="listbox"
         aria-expanded={open}
@@ -72,7 +80,15 @@ export function RepoPicker({ value, onChange }: { value: Repo | null; onChange: 
         <span className="truncate">{value ? value.fullName : "Choose a repository"}</span>
       </button>
       {open && (
-        <div className="absolute left-0 z-30 mt-1 w-[22rem] max-w-[calc(100vw-2rem)] rounded-xl border border-border bg-surface p-2 shadow-lg">
+        // Escape closes the list from any of its controls (the search box, the refresh button, an option).
+        <div
+          onKeyDown={(e) => {
+            if (e.key !== "Escape") return;
+            e.preventDefault();
+            e.stopPropagation();
+            close(true);
+          }}
+          className="absolute left-0 z-30 mt-1 w-[22rem] max-w-[calc(100vw-2rem)] rounded-xl border border-border bg-surface p-2 shadow-lg">
           <div className="flex items-center gap-2">
             <label className="sr-only" htmlFor={`${listId}-search`}>
               Search repositories
@@ -100,8 +116,6 @@ export function RepoPicker({ value, onChange }: { value: Repo | null; onChange: 
                 } else if (e.key === "Enter" && visible[clampedActive]) {
                   e.preventDefault();
                   choose(visible[clampedActive]);
-                } else if (e.key === "Escape") {
-                  setOpen(false);
                 }
               }}
               className="h-8 w-full rounded-lg border border-border bg-bg px-2 text-sm placeholder:text-muted"

@@ -15,7 +15,9 @@ import { fieldClass } from "./field";
 import { EngineSection } from "./engine-section";
 import { FormSection } from "./form-section";
 import { InternetSection, type InternetDraft } from "./internet-section";
+import { describeSaveError } from "./save-error";
 import { SecretsEditor } from "./secrets-editor";
+import { useLeaveWarning } from "./leave-warning";
 import { SetupTest } from "./setup-test";
 
 export function EnvironmentForm({ repoFullName }: { repoFullName: string }) {
@@ -69,6 +71,7 @@ function Form({ url, initial }: { url: string; initial: EnvironmentView }) {
   const secretNames = [...new Set([...savedNames.filter((n) => !removed.includes(n)), ...Object.keys(newSecrets)])].sort();
   const domains = parseDomainLines(draft.domainsText);
   const dirty = JSON.stringify(draft) !== JSON.stringify(baseline) || removed.length > 0 || Object.keys(newSecrets).length > 0;
+  useLeaveWarning(dirty, "This environment has unsaved changes. Leave without saving them?");
 
   /** True when the server kept the draft; otherwise the bar below says why. */
   async function save(): Promise<boolean> {
@@ -123,7 +126,7 @@ function Form({ url, initial }: { url: string; initial: EnvironmentView }) {
       setSaved(true);
       return true;
     } catch (err) {
-      setError(asClientError(err));
+      setError(describeSaveError(asClientError(err)));
       return false;
     } finally {
       setSaving(false);

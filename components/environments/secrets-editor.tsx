@@ -1,5 +1,6 @@
 import { useId, useState } from "react";
 import { Button } from "@/components/ui/button";
+import { varNameProblem } from "./var-name";
 
 /** Secret names (values are write-only), with a row to add one. */
 export function SecretsEditor({
@@ -17,11 +18,17 @@ export function SecretsEditor({
   const id = useId();
   const [name, setName] = useState("");
   const [value, setValue] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  // A bad name is said at once and never joins the list: the list holds only names the server will take.
   const add = () => {
-    if (!name.trim() || !value) return;
-    onAdd(name.trim(), value);
+    const trimmed = name.trim();
+    if (!trimmed || !value) return;
+    const why = varNameProblem(trimmed);
+    if (why) return setProblem(why);
+    onAdd(trimmed, value);
     setName("");
     setValue("");
+    setProblem(null);
   };
   return (
     <div role="group" aria-labelledby={`${id}-title`}>
@@ -58,7 +65,12 @@ export function SecretsEditor({
         <input
           id={`${id}-name`}
           value={name}
-          onChange={(e) => setName(e.target.value)}
+          onChange={(e) => {
+            setName(e.target.value);
+            setProblem(null);
+          }}
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={problem ? `${id}-problem` : undefined}
           onKeyDown={(e) => {
             if (e.key === "Enter") {
               e.preventDefault();
@@ -93,6 +105,11 @@ export function SecretsEditor({
           Add secret
         </Button>
       </div>
+      {problem && (
+        <p id={`${id}-problem`} role="alert" className="mt-1.5 text-xs text-danger">
+          {problem}
+        </p>
+      )}
     </div>
   );
 }
