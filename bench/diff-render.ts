@@ -63,6 +63,10 @@ async function taskWithADiff(context: BrowserContext): Promise<string> {
 
 type Run = {
   headersAt: number;
+  ttfb: number;
+  domReady: number;
+  diffAsked: number;
+  diffAnswered: number;
   afterDiff: number;
   headers: number;
   elements: number;
@@ -98,7 +102,16 @@ async function measure(context: BrowserContext, taskUrl: string, diff: string, l
   const first = await page.evaluate(() => {
     const diffEntry = performance.getEntriesByType("resource").find((e) => /\/attempts\/[^/]+\/diff$/.test(e.name)) as PerformanceResourceTiming | undefined;
     const headersAt = (window as unknown as { __headersAt: number }).__headersAt;
-    return { headersAt, afterDiff: headersAt - (diffEntry?.responseEnd ?? 0), headers: document.querySelectorAll("[data-diff-file]").length };
+    const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
+    return {
+      headersAt,
+      afterDiff: headersAt - (diffEntry?.responseEnd ?? 0),
+      headers: document.querySelectorAll("[data-diff-file]").length,
+      ttfb: nav?.responseStart ?? Number.NaN,
+      domReady: nav?.domContentLoadedEventEnd ?? Number.NaN,
+      diffAsked: diffEntry?.startTime ?? Number.NaN,
+      diffAnswered: diffEntry?.responseEnd ?? Number.NaN,
+    };
   });
   await paint(page);
   const atFirst = await elements(page);
@@ -183,6 +196,7 @@ async function main() {
     const taskUrl = await taskWithADiff(context);
     console.log(`diff on the task page (next start, the app's layout, window scrolling; Chromium 1440x900; median of ${RUNS}; ${loadNote()})`);
     const rows: [string, string, string, string, string, string, string, string][] = [];
+    const breakdowns: string[] = [];
     for (const shape of DIFF_SHAPES as DiffShape[]) {
       const made = makeDiff(shape);
       const runs: Run[] = [];
@@ -190,6 +204,7 @@ async function main() {
       for (let i = 0; i < RUNS; i++) runs.push(await measure(context, taskUrl, made.text, made.paths.at(-1)!));
       const m = (k: keyof Run) => median(runs.map((r) => r[k] ?? Number.NaN));
       const n = (k: keyof Run) => (Number.isFinite(m(k)) ? Math.round(m(k)).toLocaleString("en-US") : "-");
+      breakdowns.push(`${(["ttfb", "domReady", "diffAsked", "diffAnswered", "headersAt"] as const).map((k) => Math.round(m(k))).join(" / ")}  ${shape.label ?? ""}`);
       rows.push([
         `${shape.label ?? ""} (${(made.text.length / 1024 / 1024).toFixed(1)} MB)`,
         ms(m("headersAt")),
@@ -206,6 +221,8 @@ async function main() {
     const line = (cells: string[]) => "  " + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
     console.log(line(head));
     for (const r of rows) console.log(line(r));
+    console.log("  where the time to the headers goes (ms from navigation): page's first byte / DOM ready / diff asked / diff answered / headers painted");
+    for (const b of breakdowns) console.log(`    ${b}`);
   } finally {
     await browser?.close();
     // The stack stops the app and removes its data folder.
