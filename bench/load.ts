@@ -28,7 +28,7 @@ const ONLY = process.env.BENCH_LOAD_ONLY;
 const PROMPT = "Make greet trim the name";
 const DONE = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
 
-type Watched = { firstOutput: number; done: number; status: string };
+type Watched = { firstOutput: number; done: number; status: string; error?: string };
 
 /** Reads a task's SSE stream as the task page does until its attempt reaches a final status. Times from `t0`. */
 function watchTask(app: AppServer, cookie: string, taskId: string, t0: number): Promise<Watched> {
@@ -51,7 +51,8 @@ function watchTask(app: AppServer, cookie: string, taskId: string, t0: number): 
           buffer = buffer.slice(end + 2);
           const data = block.split("\n").find((l) => l.startsWith("data: "));
           if (!data) continue;
-          const e = JSON.parse(data.slice(6)) as { type: string; payload: { chunkId?: string; status?: string } };
+          const e = JSON.parse(data.slice(6)) as { type: string; payload: { chunkId?: string; status?: string; message?: string } };
+          if (e.type === "error") out.error ??= e.payload.message;
           if (e.type === "log" && e.payload.chunkId !== "setup" && Number.isNaN(out.firstOutput)) out.firstOutput = at;
           if (e.type === "status" && e.payload.status && DONE.has(e.payload.status)) {
             out.done = at;
@@ -85,7 +86,7 @@ function cpuOf(app: AppServer): number {
   return [app.pid, ...app.workers.map((w) => w.pid!)].reduce((sum, pid) => sum + allCpuSeconds(pid), 0);
 }
 
-type Figures = { first: number[]; done: number; cpuPerTask: number; post: number[]; postDuring: number[]; pages: number[]; statuses: Record<string, number> };
+type Figures = { first: number[]; done: number; cpuPerTask: number; post: number[]; postDuring: number[]; pages: number[]; statuses: Record<string, number>; errors: string[] };
 
 /** `n` tasks at once (1: the anchor), with page and POST probes while they run. */
 async function wave(app: AppServer, cookie: string, n: number, probes: boolean): Promise<Figures> {
@@ -129,13 +130,15 @@ async function wave(app: AppServer, cookie: string, n: number, probes: boolean):
   const cpu = cpuOf(app) - cpu0;
   const statuses: Record<string, number> = {};
   for (const r of [...results, ...extras]) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-  return { first: results.map((r) => r.firstOutput), done, cpuPerTask: cpu / (n + extras.length), post, postDuring, pages, statuses };
+  const errors = [...new Set([...results, ...extras].flatMap((r) => (r.error ? [r.error] : [])))];
+  return { first: results.map((r) => r.firstOutput), done, cpuPerTask: cpu / (n + extras.length), post, postDuring, pages, statuses, errors };
 }
 
 function report(label: string, f: Figures) {
   const q = (s: number[]) => `p50 ${ms(median(s))} / p95 ${ms(quantile(s, 0.95))}`;
   console.log(`  ${label}`);
   console.log(`    first output ${q(f.first)}; all done ${(f.done / 1000).toFixed(1)} s; CPU ${f.cpuPerTask.toFixed(2)} CPU-s a task; ends ${JSON.stringify(f.statuses)}`);
+  for (const e of f.errors) console.log(`    an attempt failed: ${e}`);
   console.log(`    POST /api/tasks ${q(f.post)}${f.postDuring.length ? `; while running ${q(f.postDuring)} (${f.postDuring.length})` : ""}${f.pages.length ? `; GET / while running ${q(f.pages)} (${f.pages.length})` : ""}`);
 }
 
@@ -144,7 +147,8 @@ async function benchOn(mode: "embedded" | "scaleout") {
     port: PORT,
     db: mode === "embedded" ? "pglite" : "postgres",
     workers: mode === "scaleout" ? 2 : 0,
-    env: { RUNNER_PER_USER_CONCURRENCY: "64" },
+    // 16 attempts at once each promised the default 4 GiB disk cap would ask more than a shared machine has free.
+    env: { RUNNER_PER_USER_CONCURRENCY: "64", SANDBOX_DISK_MB: "1024" },
     nodeArgs: PROF ? ["--cpu-prof", `--cpu-prof-dir=${PROF}`] : [],
   });
   try {

@@ -1,6 +1,7 @@
 import "server-only";
 import type { Readable, Writable } from "node:stream";
 import { runHostCommand } from "@/lib/sandbox/host-command";
+import { spawnViaHelper } from "./spawner";
 
 export class GitError extends Error {
   constructor(
@@ -62,15 +63,15 @@ export function git(args: string[], opts: GitOptions = {}): Promise<string> {
     ...(opts.workTree ? { GIT_WORK_TREE: opts.workTree } : {}),
     ...opts.env,
   } as unknown as NodeJS.ProcessEnv;
-  return runHostCommand("git", ["--no-pager", "-c", "core.quotePath=false", ...args], {
-    cwd: opts.cwd,
-    env,
-    timeoutMs: opts.timeoutMs ?? 120_000,
-    maxBuffer: opts.maxBuffer ?? 64 * 1024 * 1024,
-    input: opts.input,
-    stdinStream: opts.stdinStream,
-    stdoutSink: opts.stdoutSink,
-  }).then((result) => {
+  const argv = ["--no-pager", "-c", "core.quotePath=false", ...args];
+  const common = { cwd: opts.cwd, env, timeoutMs: opts.timeoutMs ?? 120_000, maxBuffer: opts.maxBuffer ?? 64 * 1024 * 1024, input: opts.input };
+  // Buffered commands (nearly all) start in the small helper process (./spawner: a fork of this one is slow);
+  // those that stream stdin or stdout through this process start here.
+  const run =
+    opts.stdinStream || opts.stdoutSink
+      ? runHostCommand("git", argv, { ...common, stdinStream: opts.stdinStream, stdoutSink: opts.stdoutSink })
+      : spawnViaHelper({ file: "git", args: argv, ...common });
+  return run.then((result) => {
     if (result.code === 0) return result.stdout;
     const why = result.timedOut ? "timed out" : result.overflow ? "printed too much" : "";
     const stderr = redact(result.stderr);

@@ -10,7 +10,6 @@ import { keyedDigest } from "@/lib/crypto";
 import { readSecrets } from "@/lib/environments/environments";
 import type { AttemptEventWriter } from "@/lib/events/writer";
 import type { SandboxOptions } from "@/lib/sandbox";
-import { runHostCommandOk } from "@/lib/sandbox/host-command";
 import { detectVolumeSupport, unmount } from "@/lib/sandbox/volume";
 import type { RunnerConfig } from "./config";
 import { closePhaseNetwork, openPhaseNetwork, setupPolicy } from "./egress";
@@ -19,6 +18,7 @@ import { git } from "./git";
 import { moveToCommit, PhaseFailure, restoreSnapshot, runSetupScript } from "./setup-phase";
 import { takeSnapshot } from "./snapshot";
 import { createCheckout, createGitDir, fetchRestoreRef, mirrorObjectsEnv, type AttemptWorkspace, type CheckoutTarget } from "./workspace";
+import { spawnViaHelperOk } from "./spawner";
 
 type SandboxBase = Omit<SandboxOptions, "mode" | "network" | "env">;
 type HostUser = { uid: number; gid: number } | null;
@@ -49,7 +49,7 @@ export class WorkspaceUnreachable extends PhaseFailure {}
 /** Makes checkouts the sandbox user's, so that commands inside can write them and git sees repos it owns. */
 export async function handToSandboxUser(paths: string[], root: string, user: HostUser): Promise<void> {
   if (!user) return;
-  await runHostCommandOk("chown", ["-R", "-h", `${user.uid}:${user.gid}`, ...paths], { timeoutMs: 5 * 60_000 });
+  await spawnViaHelperOk("chown", ["-R", "-h", `${user.uid}:${user.gid}`, ...paths], { timeoutMs: 5 * 60_000 });
   await fs.chmod(root, 0o755);
   // The sandbox user must be able to walk down to the checkout (a data folder under /root, mode 700, cannot).
   for (let dir = path.dirname(root); dir !== path.dirname(dir); dir = path.dirname(dir)) {
@@ -278,7 +278,7 @@ async function mountOverlay(opts: Parameters<typeof prepareWorkspace>[0], entry:
   }
   await createGitDir({ mirror: opts.mirror, gitDir: ws.gitDir, commit, indexFrom: entry.baseCommit === commit ? entry.gitDir : undefined });
   await handToSandboxUser([upper, ws.gitDir], ws.root, opts.sandboxUser);
-  await runHostCommandOk(
+  await spawnViaHelperOk(
     "/usr/bin/mount",
     ["-t", "overlay", "overlay", "-o", `lowerdir=${entry.tree},upperdir=${upper},workdir=${work},nosuid,nodev`, ws.tree],
     { timeoutMs: 30_000 },
@@ -307,7 +307,7 @@ async function buildPrepared(opts: Parameters<typeof prepareWorkspace>[0], envir
     signal: opts.signal,
   });
   // Attempts' sandboxes read these objects (bound read-only at /prepared-objects).
-  await runHostCommandOk("chmod", ["-R", "go+rX", target.repo], { timeoutMs: 60_000 });
+  await spawnViaHelperOk("chmod", ["-R", "go+rX", target.repo], { timeoutMs: 60_000 });
   return { preparedCommit: prepared.commit };
 }
 
