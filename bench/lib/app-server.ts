@@ -16,6 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext } from "@playwright/test";
 import pg from "pg";
+import { openPostgres } from "@/db/client";
 import { appEnvFor } from "@/e2e/fakes/app-env";
 import { startFakeGitHub, type FakeGitHub } from "@/e2e/fakes/github/server";
 import { startFakeModel, type FakeModel } from "@/e2e/fakes/model/server";
@@ -59,6 +60,9 @@ async function throwawayDatabase(): Promise<{ url: string; drop(): Promise<void>
   await admin.end();
   const url = new URL(base);
   url.pathname = `/${name}`;
+  // As a deployment does (`npm run db:migrate`) before starting the web and the workers.
+  const migrated = await openPostgres(url.toString(), { migrate: true, max: 1 });
+  await migrated.close();
   return {
     url: url.toString(),
     async drop() {
