@@ -128,7 +128,9 @@ test("the attempt tabs stay on one row at 1440 px with 4 attempts", async ({ pag
   expect(await tabs.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
 });
 
-test("images attached to a turn are shown in the conversation", async ({ page }) => {
+test("images: a turn's images are shown in the conversation; a follow-up takes pasted and dropped images and sends them to the model", async ({
+  page,
+}) => {
   await signIn(page, "alice");
   // A 1×1 PNG, uploaded and attached as the composer does.
   const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
@@ -143,4 +145,54 @@ test("images attached to a turn are shown in the conversation", async ({ page })
   const img = page.getByTestId("turn").first().getByRole("img", { name: "Attached image 1" });
   await expect(img).toBeVisible();
   expect(await img.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBe(1);
+  await expect(page.getByTestId("final-message")).toBeVisible({ timeout: 60_000 });
+
+  // Follow-up: one image pasted, one dropped, previewed, then sent with the text.
+  const drawn = await page.evaluate(async () => {
+    const out: string[] = [];
+    for (const [name, type, color] of [
+      ["pasted.png", "image/png", "#2f6fec"],
+      ["dropped.jpg", "image/jpeg", "#cf222e"],
+    ]) {
+      const canvas = document.createElement("canvas");
+      canvas.width = 40;
+      canvas.height = 30;
+      const ctx = canvas.getContext("2d")!;
+      ctx.fillStyle = color;
+      ctx.fillRect(0, 0, 40, 30);
+      const blob = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), type));
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      let binary = "";
+      for (const b of bytes) binary += String.fromCharCode(b);
+      (window as unknown as Record<string, File>)[name] = new File([blob], name, { type });
+      out.push(btoa(binary));
+    }
+    return out;
+  });
+  const box = page.getByLabel("Follow-up");
+  await box.evaluate((el) => {
+    const data = new DataTransfer();
+    data.items.add((window as unknown as Record<string, File>)["pasted.png"]);
+    el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  const dt = await page.evaluateHandle(() => {
+    const d = new DataTransfer();
+    d.items.add((window as unknown as Record<string, File>)["dropped.jpg"]);
+    return d;
+  });
+  await box.dispatchEvent("dragover", { dataTransfer: dt });
+  await box.dispatchEvent("drop", { dataTransfer: dt });
+  const tray = page.getByRole("region", { name: "Conversation" }).getByRole("list", { name: "Attached images" }).last();
+  await expect(tray.getByRole("img")).toHaveCount(2);
+  await expect(page.getByRole("status", { name: /Uploading/ })).toHaveCount(0);
+  await box.fill("And what about these two pictures?");
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  const second = page.getByTestId("turn").nth(1);
+  await expect(second.getByTestId("turn-image")).toHaveCount(2);
+  await expect(second.getByTestId("final-message")).toBeVisible({ timeout: 60_000 });
+  const { requests } = (await (await fetch("http://127.0.0.1:3102/_fake/requests?last=50")).json()) as { requests: { body: unknown }[] };
+  const sent = requests.filter((r) => JSON.stringify(r.body).includes("And what about these two pictures?"));
+  expect(sent.length).toBeGreaterThan(0);
+  const images = JSON.stringify(sent[0].body).match(/data:image\/(png|jpeg|webp);base64,[A-Za-z0-9+/=]+/g) ?? [];
+  expect(images).toEqual(expect.arrayContaining([`data:image/png;base64,${drawn[0]}`, `data:image/jpeg;base64,${drawn[1]}`]));
 });

@@ -64,6 +64,8 @@ export function LogView({
 
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set());
   const [following, setFollowing] = useState(live);
+  // Whether the view is scrolled away from the end (a log that fits, or is at its end, offers no Jump to latest).
+  const [awayFromBottom, setAwayFromBottom] = useState(false);
   const [seenFocus, setSeenFocus] = useState<LogFocus | undefined>(undefined);
   if (focus !== seenFocus) {
     // A citation was followed: open its block and stop following the tail (adjusting state during render).
@@ -171,6 +173,7 @@ export function LogView({
     const el = scrollRef.current;
     if (!el) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight <= BOTTOM_SLACK;
+    setAwayFromBottom(!atBottom);
     const wentUp = el.scrollTop < lastTop.current - 1;
     lastTop.current = el.scrollTop;
     if (atBottom) {
@@ -219,7 +222,7 @@ export function LogView({
           )}
         </span>
         <span className="flex items-center gap-1">
-        {!following && items.length > 0 && (
+        {!following && awayFromBottom && items.length > 0 && (
           // In the toolbar, not over the log: it never hides a command's exit badge or the last lines.
           <button
             type="button"
@@ -369,7 +372,7 @@ const LogLineRow = memo(function LogLineRow({
       <span
         aria-hidden
         style={{ width: `calc(${Math.max(gutter, 3)}ch + 1.25rem)` }}
-        className="shrink-0 select-none pr-3 text-right text-muted/60"
+        className="shrink-0 select-none pr-3 text-right text-muted"
       >
         {number}
       </span>

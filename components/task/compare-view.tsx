@@ -53,8 +53,7 @@ export function CompareView({ attempts, eventsOf, diffs, chosenId, onChoose, onV
         {chosen ? (
           preselected ? (
             <>
-              <strong>{attemptName(chosen)}</strong> is preselected: it was the first to finish. Pick the attempt you want with{" "}
-              <em>Use this attempt</em>.
+              <strong>{attemptName(chosen)}</strong> is preselected: it was the first to finish. Pick the attempt you want with its <em>Use</em> button.
             </>
           ) : (
             <>
@@ -167,14 +166,13 @@ export function CompareView({ attempts, eventsOf, diffs, chosenId, onChoose, onV
                       <Button
                         variant="primary"
                         disabled={a.status !== "succeeded" || choosing}
-                        aria-label={`Use ${attemptName(a)}`}
                         onClick={() => onChoose(a.id)}
                       >
-                        Use this attempt
+                        Use {attemptName(a)}
                       </Button>
                     )}
-                    <Button variant="ghost" aria-label={`View ${attemptName(a)}`} onClick={() => onView(a.id)}>
-                      View
+                    <Button variant="ghost" onClick={() => onView(a.id)}>
+                      View {attemptName(a)}
                     </Button>
                   </div>
                 </td>

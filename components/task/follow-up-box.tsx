@@ -1,6 +1,8 @@
 "use client";
 
 import { useId, useState } from "react";
+import { AttachButton, AttachmentTray } from "@/components/attachments/attachment-tray";
+import { imageFiles, useImageAttachments } from "@/components/attachments/use-image-attachments";
 import { Button } from "@/components/ui/button";
 import { ErrorNote, type ClientError } from "@/components/ui/error-note";
 import { asClientError, fetchJson } from "@/components/ui/fetch-json";
@@ -33,8 +35,12 @@ export function FollowUpBox({
   const [error, setError] = useState<ClientError | null>(null);
   const [sending, setSending] = useState(false);
   const [pending, setPending] = useState<{ attemptId: string; text: string }[]>([]);
+  const [dragging, setDragging] = useState(false);
+  const images = useImageAttachments();
   const id = useId();
   const disabled = mode === "wait" || mode === "steer-unsupported";
+  // Images go with a follow-up (a message to a working agent is text only).
+  const takesImages = mode === "follow-up";
   const waiting = pending.filter((p) => p.attemptId === attemptId && !delivered.includes(p.text));
 
   async function send() {
@@ -47,7 +53,8 @@ export function FollowUpBox({
         await fetchJson(`/api/tasks/${taskId}/messages`, { method: "POST", body: JSON.stringify({ attemptId, text: prompt }) });
         setPending((p) => [...p, { attemptId, text: prompt }]);
       } else {
-        await fetchJson(`/api/tasks/${taskId}/follow-ups`, { method: "POST", body: JSON.stringify({ prompt, attemptId }) });
+        await fetchJson(`/api/tasks/${taskId}/follow-ups`, { method: "POST", body: JSON.stringify({ prompt, attemptId, images: images.ids }) });
+        images.clear();
       }
       setText("");
       onSent();
@@ -72,11 +79,26 @@ export function FollowUpBox({
 
   return (
     <form
-      className="rounded-xl border border-border bg-surface p-2"
+      className={`rounded-xl border bg-surface p-2 ${dragging ? "border-ring" : "border-border"}`}
       data-mode={mode}
       onSubmit={(e) => {
         e.preventDefault();
         void send();
+      }}
+      onDragOver={(e) => {
+        if (!takesImages || ![...e.dataTransfer.types].includes("Files")) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(e) => {
+        setDragging(false);
+        const files = takesImages ? imageFiles(e.dataTransfer) : [];
+        if (files.length === 0) return;
+        e.preventDefault();
+        void images.add(files);
       }}
     >
       <label htmlFor={id} className="sr-only">
@@ -98,6 +120,14 @@ export function FollowUpBox({
         maxLength={mode === "steer" ? 4000 : 20000}
         disabled={disabled}
         onChange={(e) => setText(e.target.value)}
+        onPaste={(e) => {
+          // Text wins over the picture some apps copy along with it.
+          if (!takesImages || e.clipboardData.types.includes("text/plain")) return;
+          const files = imageFiles(e.clipboardData);
+          if (files.length === 0) return;
+          e.preventDefault();
+          void images.add(files);
+        }}
         onKeyDown={(e) => {
           if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) {
             e.preventDefault();
@@ -107,12 +137,14 @@ export function FollowUpBox({
         placeholder={placeholder}
         className="block w-full resize-none bg-transparent px-1 text-sm placeholder:text-muted focus:outline-none disabled:cursor-not-allowed"
       />
+      {takesImages && <AttachmentTray attachments={images} />}
       {error && <ErrorNote error={error} />}
       <div className="mt-1 flex items-center justify-between gap-2">
-        <span className="text-xs text-muted">
+        {takesImages && <AttachButton attachments={images} disabled={sending} />}
+        <span className="mr-auto text-xs text-muted">
           {mode === "steer" ? `Sends to ${target} without stopping it` : attemptLabel ? `Continues ${attemptLabel}` : ""}
         </span>
-        <Button type="submit" variant="primary" disabled={disabled || sending || !text.trim()}>
+        <Button type="submit" variant="primary" disabled={disabled || sending || !text.trim() || (takesImages && images.uploading)}>
           {sending && <Spinner size={12} label="Sending" />}
           {mode === "steer" ? "Send message" : "Send"}
         </Button>

@@ -19,6 +19,7 @@ export function PrActions({
   attemptId,
   attemptLabel,
   defaultBase,
+  repoFullName,
   pr,
   canCreate,
   onChanged,
@@ -29,6 +30,8 @@ export function PrActions({
   attemptLabel: string | null;
   /** The task's branch: the PR's base unless the person picks another. */
   defaultBase: string;
+  /** For the base branch suggestions (the repository's branches, read when the field is first focused). */
+  repoFullName: string;
   pr: { url: string | null; number: number | null; state: string | null; base: string | null };
   canCreate: boolean;
   onChanged: () => void;
@@ -40,6 +43,14 @@ export function PrActions({
   const [outcome, setOutcome] = useState<string | null>(null);
   const draftId = useId();
   const baseId = useId();
+  const listId = useId();
+  const [wantBranches, setWantBranches] = useState(false);
+  const branches = useQuery({
+    queryKey: ["branches", repoFullName],
+    queryFn: () => fetchJson<{ branches: { name: string }[] }>(`/api/repos/${repoFullName}/branches`),
+    enabled: wantBranches && !pr.url,
+    staleTime: 60_000,
+  });
   // The PR may have been merged or closed on GitHub since: ask for its state when the page opens.
   const live = useQuery({
     queryKey: ["pr", taskId, pr.url],
@@ -103,10 +114,15 @@ export function PrActions({
                   id={baseId}
                   value={base}
                   onChange={(e) => setBase(e.target.value)}
+                  onFocus={() => setWantBranches(true)}
+                  list={listId}
                   aria-label="Base branch"
                   spellCheck={false}
                   className="h-8 w-28 rounded-lg border border-border bg-surface px-2 font-mono text-xs text-fg focus:outline-none focus-visible:ring-2 focus-visible:ring-ring/50"
                 />
+                <datalist id={listId}>
+                  {branches.data?.branches.map((b) => <option key={b.name} value={b.name} />)}
+                </datalist>
               </label>
               <Button variant="primary" onClick={() => void push()} disabled={busy || !base.trim()}>
                 {busy && <Spinner label="Creating pull request" />} Create PR{from}

@@ -339,6 +339,7 @@ export function TaskView({ initial }: { initial: TaskDetailDTO }) {
                       attemptId={attempt.id}
                       attemptLabel={label}
                       defaultBase={task.baseBranch}
+                      repoFullName={task.repoFullName}
                       pr={{ url: task.prUrl, number: task.prNumber, state: task.prState, base: task.prBase }}
                       canCreate={canPr}
                       onChanged={refresh}
