@@ -41,6 +41,20 @@ test("the prompt box: a cut paste is said, a counter near the limit, and “Desc
   expect((await box.inputValue()).length).toBe(20_000);
   await box.fill("short again");
   await expect(page.getByTestId("text-limit")).toHaveCount(0);
+
+  // A real paste in the middle: what fits goes in at the caret, the text around it stays.
+  await box.fill("Before. After.");
+  await box.evaluate((el: HTMLTextAreaElement) => {
+    el.setSelectionRange(8, 8);
+    const data = new DataTransfer();
+    data.setData("text/plain", "z".repeat(21_000));
+    el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  await expect(page.getByTestId("text-limit")).toHaveText("Cut to 20,000 characters: 1,014 more did not fit.");
+  const value = await box.inputValue();
+  expect(value.length).toBe(20_000);
+  expect(value.startsWith("Before. z")).toBe(true);
+  expect(value.endsWith("zAfter.")).toBe(true);
 });
 
 test("repo picker: Escape from the refresh button closes it and focus returns to the picker", async ({ page }) => {
@@ -59,7 +73,7 @@ test("repo picker: Escape from the refresh button closes it and focus returns to
   await expect(picker).toBeFocused();
   await picker.press("Enter");
   await page.getByLabel("Search repositories").fill("acme/widgets");
-  await expect(page.getByRole("option", { name: "acme/widgets" })).toBeVisible();
+  await expect(page.getByRole("listbox", { name: "Repositories" }).getByRole("option", { name: "acme/widgets", exact: true })).toBeVisible();
   await page.keyboard.press("Enter");
   await expect(page.getByRole("button", { name: "Repository: acme/widgets" })).toBeFocused();
 });

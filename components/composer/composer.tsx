@@ -145,7 +145,13 @@ export function Composer({ onSubmit }: { onSubmit?: (task: ComposerSubmit) => Pr
         }}
         onPaste={(e) => {
           // Text wins over the picture some apps copy along with it (a spreadsheet's cells).
-          if (e.clipboardData.types.includes("text/plain")) return;
+          if (e.clipboardData.types.includes("text/plain")) {
+            const next = limit.pasteInto(e.currentTarget, e.clipboardData.getData("text/plain"));
+            if (next === null) return;
+            e.preventDefault();
+            setPrompt(next);
+            return;
+          }
           const files = imageFiles(e.clipboardData);
           if (files.length === 0) return;
           e.preventDefault();
@@ -158,7 +164,8 @@ export function Composer({ onSubmit }: { onSubmit?: (task: ComposerSubmit) => Pr
           }
         }}
         rows={3}
-        placeholder="Describe a task, or ask a question about the code"
+        placeholder="Describe a task, or ask a question about the code (Ctrl+Enter to code)"
+        aria-keyshortcuts="Control+Enter"
         className="block w-full resize-y bg-transparent px-1 py-1 text-[15px] leading-6 placeholder:text-muted focus:outline-none focus-visible:outline-none"
       />
       <TextLimitNote length={prompt.length} limit={limit} />
@@ -198,7 +205,6 @@ export function Composer({ onSubmit }: { onSubmit?: (task: ComposerSubmit) => Pr
           </Link>
         )}
         <div className="ml-auto flex items-center gap-2">
-          <span className="hidden text-xs text-muted md:inline">Ctrl+Enter to code</span>
           <EnginePicker repo={repo} value={engine} onChange={setEngine} />
           <Button onClick={() => void submit("ask")} aria-label="Ask: answer a question without changing code">
             Ask

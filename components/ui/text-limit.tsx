@@ -4,7 +4,8 @@ import { useState } from "react";
 
 /**
  * A text field's length limit said out loud: text pasted past it is cut and the cut is announced; near the limit a
- * counter shows what is left. `onChange` takes the typed value and returns what the field keeps.
+ * counter shows what is left. `accept` takes the field's new value and returns what the field keeps; `pasteInto` fits
+ * a paste in.
  */
 export function useTextLimit(max: number) {
   const [cut, setCut] = useState<number | null>(null);
@@ -18,6 +19,21 @@ export function useTextLimit(max: number) {
       }
       if (cut !== null && value.length < max) setCut(null);
       return value;
+    },
+    /**
+     * A paste that would pass the limit: what fits goes in at the caret, the text around it kept (cutting the end
+     * instead would drop what the person had already written), and the rest is announced as cut. Null when the
+     * paste fits: the browser pastes as usual.
+     */
+    pasteInto(field: HTMLTextAreaElement | HTMLInputElement, pasted: string): string | null {
+      const start = field.selectionStart ?? field.value.length;
+      const end = field.selectionEnd ?? start;
+      const room = Math.max(0, max - (field.value.length - (end - start)));
+      if (pasted.length <= room) return null;
+      const kept = pasted.slice(0, room);
+      setCut(pasted.length - kept.length);
+      requestAnimationFrame(() => field.setSelectionRange(start + kept.length, start + kept.length));
+      return field.value.slice(0, start) + kept + field.value.slice(end);
     },
     reset() {
       setCut(null);
