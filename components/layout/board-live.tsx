@@ -49,6 +49,15 @@ export function BoardLive() {
       });
     };
 
+    // A tab coming back after a while reads the board once: the tab holding the stream may have been frozen or the
+    // machine asleep meanwhile (a stream that reconnects says "ready" and reads it anyway).
+    let hiddenAt = 0;
+    const onVisibility = () => {
+      if (document.visibilityState === "hidden") hiddenAt = Date.now();
+      else if (hiddenAt && Date.now() - hiddenAt > 60_000) apply({ kind: "ready" });
+    };
+    document.addEventListener("visibilitychange", onVisibility);
+
     if (channel && typeof navigator !== "undefined" && navigator.locks) {
       void navigator.locks
         .request(
@@ -66,6 +75,7 @@ export function BoardLive() {
     }
     return () => {
       stopped = true;
+      document.removeEventListener("visibilitychange", onVisibility);
       clearTimeout(retry);
       source?.close();
       release?.();
