@@ -22,6 +22,20 @@ test("after sign-out the next person does not see the previous one's repository,
   await page.getByLabel("Describe a task").press("Control+Enter");
   await expect(page.getByRole("main").getByRole("alert")).toHaveCount(1);
   await expect(page.getByRole("main").getByRole("alert")).toHaveText("Choose a repository first.");
+
+  // A remembered repository the person can no longer reach is dropped, not offered (nor its branches' error).
+  await page.getByRole("button", { name: "Choose a repository" }).click();
+  await page.getByLabel("Search repositories").fill("bobcorp/secret-plans");
+  await page.getByRole("listbox", { name: "Repositories" }).getByRole("option", { name: /bobcorp\/secret-plans/ }).click();
+  await page.evaluate(() => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith("patchbay-last-repo:"))!;
+    const saved = JSON.parse(localStorage.getItem(key)!) as Record<string, unknown>;
+    localStorage.setItem(key, JSON.stringify({ ...saved, fullName: "alice/dotfiles", owner: "alice", name: "dotfiles" }));
+  });
+  await page.reload();
+  await expect(page.getByRole("button", { name: "Choose a repository" })).toBeVisible();
+  await expect(page.getByRole("main").getByRole("alert")).toHaveCount(0);
+  expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain("dotfiles");
 });
 
 test("the prompt box: a cut paste is said, a counter near the limit, and “Describe the task first.” goes once typing starts", async ({ page }) => {
