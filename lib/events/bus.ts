@@ -3,8 +3,9 @@ import type { DbHandle } from "@/db";
 
 /**
  * Fan-out of "task X has new events". The notification carries only the task id; readers fetch the rows.
- * With PostgreSQL this is LISTEN/NOTIFY, so an event appended by a runner anywhere reaches every web instance;
- * with PGlite the same calls stay inside the one process.
+ * With PostgreSQL this is LISTEN/NOTIFY, so an event appended by a runner anywhere reaches every web instance.
+ * PGlite is one process's database: the wake-up goes straight to this process's subscribers, without the pg_notify
+ * query each flush of each attempt's events would cost PGlite (on the web's one thread).
  */
 const CHANNEL = "patchbay_events";
 
@@ -18,7 +19,7 @@ function registry(handle: DbHandle): Registry {
     const subscribers = new Map<string, Set<() => void>>();
     const ready = handle
       .listen(CHANNEL, (taskId) => {
-        for (const fn of subscribers.get(taskId) ?? []) fn();
+        if (reg) wake(reg, taskId);
       })
       .then(() => undefined);
     reg = { handle, subscribers, ready };
@@ -27,7 +28,19 @@ function registry(handle: DbHandle): Registry {
   return reg;
 }
 
+function wake(reg: Registry, taskId: string) {
+  for (const fn of reg.subscribers.get(taskId) ?? []) fn();
+}
+
 export async function publishTaskEvents(handle: DbHandle, taskId: string): Promise<void> {
+  if (handle.kind === "pglite") {
+    // Every PGlite registry of the process (the writer's handle may be another wrapper of the same database; task
+    // ids are unique, so another database's subscribers never match), after this call returns, as a notification.
+    setImmediate(() => {
+      for (const reg of globalForBus.__patchbayBus?.values() ?? []) if (reg.handle.kind === "pglite") wake(reg, taskId);
+    });
+    return;
+  }
   await handle.notify(CHANNEL, taskId);
 }
 
