@@ -73,41 +73,46 @@ test("defects: a long prompt folds with Show more; the log's final message is re
   await expect(text).toContainText("x".repeat(400));
   await expect(prompt.getByRole("button", { name: "Show less" })).toBeVisible();
 
-  // The final message in the log: Markdown with citation buttons, no raw markers.
+  // From the Diff pane (the finished task opens on it), a log citation opens the log on the cited lines (the last of
+  // 5000), in view and clear of the bottom edge.
   const log = page.getByRole("log", { name: "Work log" });
   const final = page.getByTestId("final-message");
   await expect(final).toBeVisible({ timeout: 60_000 });
-  await page.getByRole("tablist", { name: "Output" }).getByRole("tab", { name: "Logs" }).click();
-  await log.evaluate((el) => (el.scrollTop = el.scrollHeight));
-  await expect(log.getByRole("button", { name: /Open log chunk/ })).toBeVisible();
-  await expect(log).not.toContainText("【");
-
-  // Scrolled up: the Jump to latest pill shows, over no command's exit badge.
-  await log.hover();
-  await page.mouse.wheel(0, -200_000);
-  const pill = page.getByRole("button", { name: "Jump to latest" });
-  await expect(pill).toBeVisible();
-  const p = await box(pill);
-  for (const badge of await page.getByLabel(/^exit code/).all()) {
-    if (!(await badge.isVisible())) continue;
-    const b = await box(badge);
-    const overlaps = b.x < p.x + p.width && p.x < b.x + b.width && b.y < p.y + p.height && p.y < b.y + b.height;
-    expect(overlaps).toBe(false);
-  }
-
-  // The cited chunk's lines (the last lines of 5000) are brought into view, clear of the bottom edge.
+  await expect(page.getByRole("tablist", { name: "Output" }).getByRole("tab", { name: "Diff" })).toHaveAttribute("aria-selected", "true");
   await final.getByRole("button", { name: /Open log chunk/ }).click();
   const lit = log.locator("[data-testid=log-line][data-highlighted]");
   await expect(lit).toHaveCount(3);
   await expect(lit.last()).toContainText("line 5000 of the long output");
-  const l = await box(log);
   await expect
     .poll(async () => {
+      const l = await box(log);
       const first = await box(lit.first());
       const last = await box(lit.last());
       return first.y >= l.y && last.y + last.height <= l.y + l.height - 24;
     })
     .toBe(true);
+  await expect(lit.last()).toBeInViewport();
+
+  // The final message in the log: Markdown with citation buttons, no raw markers.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await log.evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect(log.getByRole("button", { name: /Open log chunk/ })).toBeVisible();
+  await expect(log).not.toContainText("【");
+
+  // Scrolled up: Jump to latest shows in the log's toolbar, outside the lines, so it never covers an exit badge.
+  await log.focus();
+  await page.keyboard.press("Home");
+  const pill = page.getByRole("button", { name: "Jump to latest" });
+  await expect(pill).toBeVisible();
+  expect((await box(pill)).y + (await box(pill)).height).toBeLessThanOrEqual((await box(log)).y);
+
+  // In a narrow window the log sits under the conversation: following a citation brings the cited lines on screen.
+  await page.setViewportSize({ width: 760, height: 700 });
+  await page.getByRole("tablist", { name: "Output" }).getByRole("tab", { name: "Diff" }).click();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await final.getByRole("button", { name: /Open log chunk/ }).click();
+  await expect(lit.first()).toBeInViewport();
+  await expect(lit.last()).toBeInViewport();
 });
 
 test("the attempt tabs stay on one row at 1440 px with 4 attempts", async ({ page }) => {

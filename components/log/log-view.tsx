@@ -123,6 +123,7 @@ export function LogView({
 
   // Scroll to a focused chunk once it exists (it may arrive after the citation was clicked).
   const handledFocus = useRef<LogFocus | undefined>(undefined);
+  const settling = useRef(0);
   useEffect(() => {
     if (!focus || handledFocus.current === focus) return;
     const itemIndex = items.findIndex((i) => i.kind === "command" && i.chunkId === focus.chunkId);
@@ -142,10 +143,11 @@ export function LogView({
       : `[data-chunk-id="${cssEscape(block.chunkId)}"]`;
     let frames = 0;
     let stable = 0;
-    let raf = 0;
     const settle = () => {
       const target = el.querySelector<HTMLElement>(selector);
       if (target) {
+        // Rendered: from here the page places it (the virtualizer's own correction would pull it back later).
+        virtualizer.cancelScroll();
         const box = el.getBoundingClientRect();
         const at = target.getBoundingClientRect();
         const last = focus.lines ? el.querySelector<HTMLElement>(`[data-line-of="${cssEscape(block.chunkId)}"][data-line="${focus.lines[1]}"]`) : null;
@@ -157,18 +159,26 @@ export function LogView({
           stable = 0;
         } else stable++;
       }
-      if (++frames < 30 && stable < 3) raf = requestAnimationFrame(settle);
+      if (++frames < 30 && stable < 3) settling.current = requestAnimationFrame(settle);
+      else if (target) {
+        // The log itself may be off screen (a narrow window stacks it under the conversation): bring it into view.
+        const r = target.getBoundingClientRect();
+        if (r.top < 0 || r.bottom > window.innerHeight) target.scrollIntoView({ block: "center" });
+      }
     };
-    raf = requestAnimationFrame(settle);
-    return () => cancelAnimationFrame(raf);
+    settling.current = requestAnimationFrame(settle);
   }, [focus, items, rowIndex, collapsed, virtualizer]);
+  useEffect(() => () => cancelAnimationFrame(settling.current), []);
 
   // Only a person scrolling up stops the follow; growth and measurement never do.
   const lastInput = useRef(0);
   const lastTop = useRef(0);
   const markInput = useCallback(() => {
     lastInput.current = Date.now();
-  }, []);
+    // The person scrolls: no scroll of ours (to a citation) may pull the view back.
+    cancelAnimationFrame(settling.current);
+    virtualizer.cancelScroll();
+  }, [virtualizer]);
   const onScroll = useCallback(() => {
     const el = scrollRef.current;
     if (!el) return;
