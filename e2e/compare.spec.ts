@@ -40,6 +40,8 @@ test("Best-of-N: Compare side by side, the preselection said and changed in one 
   const tabs = page.getByRole("tablist", { name: "Attempts" });
   await expect(tabs.locator("[data-status=succeeded]")).toHaveCount(2, { timeout: 60_000 });
 
+  // Nothing chosen silently: the chosen attempt's bar says it was preselected.
+  await expect(page.getByTestId("chosen-note")).toContainText("preselected");
   await page.getByRole("button", { name: "Compare", exact: true }).click();
   const table = page.getByRole("table", { name: "Compare attempts" });
   await expect(table).toBeVisible();

@@ -15,7 +15,7 @@ import { onTablistKeyDown } from "@/components/ui/tablist-keys";
 import { duration } from "@/components/ui/time";
 import { ENGINE_LABELS } from "@/lib/engines/names";
 import { AgentMessage } from "./agent-message";
-import { attemptName, workedMsOf } from "./attempt-stats";
+import { attemptName, looksPreselected, workedMsOf } from "./attempt-stats";
 import { CompareView } from "./compare-view";
 import { FilePeek } from "./file-peek";
 import { FollowUpBox, type FollowUpMode } from "./follow-up-box";
@@ -296,7 +296,11 @@ export function TaskView({ initial }: { initial: TaskDetailDTO }) {
                   <span className="text-xs text-muted" data-testid="attempt-worked">
                     worked {duration(workedMsOf(attemptEvents))}
                   </span>
-                  {multi && attempt.id === task.chosenAttemptId && <span className="text-xs text-muted">· chosen</span>}
+                  {multi && attempt.id === task.chosenAttemptId && (
+                    <span className="text-xs text-muted" data-testid="chosen-note">
+                      · chosen{looksPreselected(attempts, task.chosenAttemptId) ? " (preselected: the first to finish; Compare to pick another)" : ""}
+                    </span>
+                  )}
                 </p>
                 <UsageStrip attempt={attempt} label={label} />
               </div>
