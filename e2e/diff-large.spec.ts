@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { makeDiff } from "../bench/lib/diff-fixture";
 import { APP, fire, openTask, pickWidgets, signIn, taskRow } from "./support/session";
@@ -83,4 +84,21 @@ test("a 50,000-line diff on the task page: bounded DOM, every file reachable, th
   await page.keyboard.press("Enter");
   await expect(last.getByRole("button", { name: `Expand ${lastPath}` })).toHaveAttribute("aria-expanded", "false");
   await expect(last.getByRole("button", { name: `Expand ${lastPath}` })).toBeInViewport();
+
+  // Back up to the file list from the header: the file's own entry has the focus; Enter jumps back down.
+  await last.getByRole("button", { name: "Back to the changed files" }).click();
+  const entry = list.getByRole("button", { name: new RegExp(lastPath) });
+  await expect(entry).toBeFocused();
+  await expect(list).toBeInViewport();
+  await page.keyboard.press("Enter");
+  await expect(last.getByRole("button", { name: `Expand ${lastPath}` })).toBeFocused();
+  await expect(last.getByRole("button", { name: `Expand ${lastPath}` })).toBeInViewport();
+
+  // No serious accessibility findings with the big diff shown, in either theme.
+  for (const theme of ["light", "dark"]) {
+    await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
+    const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    const serious = axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    expect(serious.map((v) => `${theme}: ${v.id}: ${v.nodes[0]?.target.join(" ")} ${JSON.stringify(v.nodes[0]?.any[0]?.data)}`)).toEqual([]);
+  }
 });

@@ -10,9 +10,16 @@ const ROW_BG: Record<DiffLine["type"], string> = {
   del: "bg-[color-mix(in_srgb,var(--del)_11%,transparent)]",
   context: "",
 };
+/** A split row's line-number cell (on the surface itself). */
 const GUTTER_BG: Record<DiffLine["type"], string> = {
   add: "bg-[color-mix(in_srgb,var(--add)_18%,transparent)]",
   del: "bg-[color-mix(in_srgb,var(--del)_18%,transparent)]",
+  context: "",
+};
+/** A unified row's line-number cells, over the row's own tint: together as dark as a split row's (contrast AA). */
+const UNIFIED_GUTTER_BG: Record<DiffLine["type"], string> = {
+  add: "bg-[color-mix(in_srgb,var(--add)_8%,transparent)]",
+  del: "bg-[color-mix(in_srgb,var(--del)_8%,transparent)]",
   context: "",
 };
 const HIGHLIGHT_BAR = "shadow-[inset_3px_0_0_var(--warning)]";
@@ -77,10 +84,10 @@ function UnifiedRow({ line, range, index, rowRef, top }: { line: DiffLine; range
       data-highlighted={hl || undefined}
       className={`${placed} ${line.type === "context" && hl ? "" : ROW_BG[line.type]} ${hl ? highlight(line) : ""}`}
     >
-      <span role="cell" aria-hidden className={`w-11 shrink-0 select-none pr-2 text-right text-muted/70 ${GUTTER_BG[line.type]}`}>
+      <span role="cell" aria-hidden className={`w-11 shrink-0 select-none pr-2 text-right text-muted ${UNIFIED_GUTTER_BG[line.type]}`}>
         {line.oldNo ?? ""}
       </span>
-      <span role="cell" aria-hidden className={`w-11 shrink-0 select-none pr-2 text-right text-muted/70 ${GUTTER_BG[line.type]}`}>
+      <span role="cell" aria-hidden className={`w-11 shrink-0 select-none pr-2 text-right text-muted ${UNIFIED_GUTTER_BG[line.type]}`}>
         {line.newNo ?? ""}
       </span>
       <span aria-hidden className={`w-5 shrink-0 select-none text-center ${line.type === "add" ? "text-add" : line.type === "del" ? "text-del" : "text-muted"}`}>
@@ -100,7 +107,7 @@ function SplitSide({ line, side, hl }: { line: DiffLine | null; side: "left" | "
   const bg = line ? (line.type === "context" ? "" : ROW_BG[type]) : "bg-surface-2/60";
   return (
     <>
-      <span role="cell" aria-hidden className={`w-11 shrink-0 select-none pr-2 text-right text-muted/70 ${line ? GUTTER_BG[type] : bg} ${hl ? highlight(line) : ""}`}>
+      <span role="cell" aria-hidden className={`w-11 shrink-0 select-none pr-2 text-right text-muted ${line ? GUTTER_BG[type] : bg} ${hl ? highlight(line) : ""}`}>
         {no ?? ""}
       </span>
       <span

@@ -145,6 +145,19 @@ export function DiffView({ diff, view, onViewChange, focus, className = "", stic
     [isOpen, stickyTop, toggle, virtualizer],
   );
 
+  // From a file's header, back up to the list of files (a large diff is long to scroll back).
+  const rootRef = useRef<HTMLDivElement>(null);
+  const [listFocus, setListFocus] = useState<{ index: number } | null>(null);
+  const toFileList = useCallback(
+    (index: number) => {
+      const nav = rootRef.current?.querySelector<HTMLElement>('nav[aria-label="Changed files"]');
+      if (!nav) return;
+      window.scrollTo({ top: Math.max(0, nav.getBoundingClientRect().top + window.scrollY - stickyTop - 40) });
+      setListFocus({ index });
+    },
+    [stickyTop],
+  );
+
   const jumpTo = useCallback(
     (i: number) => {
       virtualizer.scrollToIndex(i, { align: "start" });
@@ -173,7 +186,7 @@ export function DiffView({ diff, view, onViewChange, focus, className = "", stic
   }
 
   return (
-    <div className={`text-sm ${className}`} data-testid="diff-view" data-files={files.length}>
+    <div ref={rootRef} className={`text-sm ${className}`} data-testid="diff-view" data-files={files.length}>
       <div className="flex flex-wrap items-center justify-between gap-2 pb-2">
         <p className="text-xs text-muted">
           {`${totals.files} ${totals.files === 1 ? "file" : "files"} changed · `}
@@ -198,7 +211,7 @@ export function DiffView({ diff, view, onViewChange, focus, className = "", stic
           </div>
         </div>
       </div>
-      <FileList files={files} onJump={jumpTo} />
+      <FileList files={files} onJump={jumpTo} focus={listFocus} />
       <div ref={listRef} className="relative w-full [overflow-anchor:none]" style={{ height: virtualizer.getTotalSize() }}>
         {items.map((item) => {
           const file = files[item.index];
@@ -211,6 +224,7 @@ export function DiffView({ diff, view, onViewChange, focus, className = "", stic
               rows={rowsOf(file)}
               open={isOpen(item.index)}
               onToggle={onToggle}
+              onFileList={toFileList}
               start={item.start}
               listTop={listTop}
               stickyTop={stickyTop}

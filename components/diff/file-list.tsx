@@ -1,7 +1,7 @@
 "use client";
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { memo, useRef } from "react";
+import { memo, useEffect, useRef } from "react";
 import { Counts, fileTitle, STATUS_LABEL } from "./file-section";
 import type { DiffFile } from "./parse-diff";
 
@@ -18,7 +18,16 @@ function StatusMark({ status }: { status: DiffFile["status"] }) {
 }
 
 /** The changed files, a button each that jumps to the file; virtualized too (a diff may touch thousands). */
-export const FileList = memo(function FileList({ files, onJump }: { files: DiffFile[]; onJump: (index: number) => void }) {
+export const FileList = memo(function FileList({
+  files,
+  onJump,
+  focus,
+}: {
+  files: DiffFile[];
+  onJump: (index: number) => void;
+  /** A file whose entry to show and focus (a new object does it again). */
+  focus?: { index: number } | null;
+}) {
   const scrollRef = useRef<HTMLUListElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read during render by design
   const virtualizer = useVirtualizer({
@@ -29,6 +38,18 @@ export const FileList = memo(function FileList({ files, onJump }: { files: DiffF
     initialRect: { width: 600, height: 224 },
     useFlushSync: false,
   });
+  useEffect(() => {
+    if (!focus) return;
+    virtualizer.scrollToIndex(focus.index, { align: "center" });
+    let frames = 0;
+    const focusEntry = () => {
+      const button = scrollRef.current?.querySelector<HTMLButtonElement>(`[aria-posinset="${focus.index + 1}"] button`);
+      if (button) button.focus({ preventScroll: true });
+      else if (frames++ < 30) requestAnimationFrame(focusEntry);
+    };
+    requestAnimationFrame(focusEntry);
+  }, [focus, virtualizer]);
+
   return (
     <nav aria-label="Changed files" className="mb-3 rounded-xl border border-border bg-surface">
       <ul ref={scrollRef} className="relative max-h-56 overflow-y-auto py-1" style={{ height: Math.min(224, virtualizer.getTotalSize() + 8) }}>

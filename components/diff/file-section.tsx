@@ -40,6 +40,8 @@ export type FileSectionProps = {
   rows: BodyRow[];
   open: boolean;
   onToggle: (index: number) => void;
+  /** Back to the list of changed files. */
+  onFileList: (index: number) => void;
   /** Where this file starts, in page coordinates (the diff's virtualizer places it there). */
   start: number;
   /** Where the diff's list of files starts, in page coordinates (what `start` counts from). */
@@ -58,7 +60,7 @@ export type FileSectionProps = {
  * One file: its header (sticky while its rows scroll by), then its rows, of which only those near the screen are in
  * the page (a window virtualizer of its own, offset to where the file's rows start on the page).
  */
-export const FileSection = memo(function FileSection({ file, index, rows, open, onToggle, start, listTop, stickyTop, measure, focused, range, inView }: FileSectionProps) {
+export const FileSection = memo(function FileSection({ file, index, rows, open, onToggle, onFileList, start, listTop, stickyTop, measure, focused, range, inView }: FileSectionProps) {
   const kind = bodyKind(file, open);
   const title = fileTitle(file);
   return (
@@ -107,6 +109,17 @@ export const FileSection = memo(function FileSection({ file, index, rows, open, 
             {file.oldMode && file.newMode && file.oldMode !== file.newMode && <Badge>{`${file.oldMode} → ${file.newMode}`}</Badge>}
             <Counts file={file} />
             {file.hunks.length > 0 && <CopyPatch file={file} title={title} />}
+            <button
+              type="button"
+              aria-label="Back to the changed files"
+              title="Back to the changed files"
+              onClick={() => onFileList(index)}
+              className="rounded-md p-1 text-muted hover:bg-surface-2 hover:text-fg"
+            >
+              <svg width="12" height="12" viewBox="0 0 16 16" aria-hidden fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round">
+                <path d="M5.5 4h8M5.5 8h8M5.5 12h8M2.5 4h.01M2.5 8h.01M2.5 12h.01" />
+              </svg>
+            </button>
           </span>
         </header>
         {kind === "rows" ? (
