@@ -16,6 +16,12 @@ test("Ask: each proposed task has a Start task button that creates that Code tas
   await expect(stubs).toHaveCount(2, { timeout: 60_000 });
   await expect(page.getByTestId("final-message")).not.toContainText(":::");
   await expect(stubs.first()).toContainText("skip the values that are not finite numbers");
+  // The log's copy of the answer shows the proposals as cards too, not as raw directives.
+  await page.getByRole("tablist", { name: "Output" }).getByRole("tab", { name: "Logs" }).click();
+  const log = page.getByRole("log", { name: "Work log" });
+  await log.evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect(log.getByTestId("log-task-stub")).toHaveCount(2);
+  await expect(log).not.toContainText(":::");
   const askUrl = page.url();
   await page.getByRole("button", { name: "Start task: Make sum ignore non-numbers" }).click();
   await expect(page).not.toHaveURL(askUrl);

@@ -3,6 +3,7 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties } from "react";
 import { AgentMarkdown } from "@/components/markdown";
+import { splitTaskStubs } from "@/components/markdown/task-stubs";
 import { Spinner } from "@/components/ui/spinner";
 import type { AnsiSpan } from "./ansi";
 import {
@@ -454,7 +455,7 @@ function ItemRow({
         <div className="font-sans text-sm">
           <div className="mb-0.5 text-xs font-medium text-muted">{item.final ? "Agent · final message" : "Agent"}</div>
           {item.final ? (
-            <AgentMarkdown text={item.text} onCitation={onCitation} />
+            <FinalMessage text={item.text} onCitation={onCitation} />
           ) : (
             <p className="whitespace-pre-wrap [overflow-wrap:anywhere]">
               {item.text}
@@ -556,6 +557,26 @@ function ItemRow({
         </div>
       );
   }
+}
+
+/** The agent's final message as Markdown; the tasks an Ask answer proposes as cards (Start task is in the conversation). */
+function FinalMessage({ text, onCitation }: { text: string; onCitation: (c: Citation) => void }) {
+  const parts = useMemo(() => splitTaskStubs(text), [text]);
+  return (
+    <div className="flex flex-col gap-2">
+      {parts.map((p, i) =>
+        p.kind === "markdown" ? (
+          <AgentMarkdown key={i} text={p.text} onCitation={onCitation} />
+        ) : (
+          <div key={i} className="rounded-lg border border-border px-3 py-2" data-testid="log-task-stub">
+            <div className="text-xs font-medium text-muted">Proposed task</div>
+            <div className="font-semibold">{p.stub.title}</div>
+            {p.stub.body && <AgentMarkdown text={p.stub.body} onCitation={onCitation} className="text-muted" />}
+          </div>
+        ),
+      )}
+    </div>
+  );
 }
 
 function CommandHeader({

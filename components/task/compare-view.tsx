@@ -44,7 +44,8 @@ export function CompareView({ attempts, eventsOf, diffs, chosenId, onChoose, onV
     }
     return [...seen.entries()].sort(([p], [q]) => p.localeCompare(q));
   }, [attempts, parsed]);
-  const grid = { gridTemplateColumns: `repeat(${attempts.length}, minmax(0, 1fr))` };
+  // Each attempt's column keeps a readable width; a narrow window scrolls the comparison sideways instead.
+  const grid = { gridTemplateColumns: `repeat(${attempts.length}, minmax(16rem, 1fr))` };
   const loading = attempts.some((a) => a.hasDiff && diffs.get(a.id) === undefined);
 
   return (
@@ -66,7 +67,11 @@ export function CompareView({ attempts, eventsOf, diffs, chosenId, onChoose, onV
       </p>
 
       <div className="overflow-x-auto rounded-xl border border-border">
-        <table aria-label="Compare attempts" className="w-full table-fixed border-collapse text-left text-sm">
+        <table
+          aria-label="Compare attempts"
+          className="w-full table-fixed border-collapse text-left text-sm"
+          style={{ minWidth: `${8 + attempts.length * 14}rem` }}
+        >
           <thead>
             <tr className="border-b border-border bg-surface-2">
               <th scope="col" className="w-32 px-3 py-2 text-xs font-medium text-muted">
@@ -208,7 +213,7 @@ export function CompareView({ attempts, eventsOf, diffs, chosenId, onChoose, onV
                 )}
                 {touchedBy.length === attempts.length && attempts.length > 1 && <span className="text-xs text-muted">changed by every attempt</span>}
               </header>
-              <div className="grid divide-x divide-border" style={grid}>
+              <div className="grid divide-x divide-border overflow-x-auto" style={grid}>
                 {attempts.map((a) => {
                   const file = parsed.get(a.id)?.find((f) => f.path === path);
                   return (

@@ -317,7 +317,7 @@ export function TaskView({ initial }: { initial: TaskDetailDTO }) {
                 )}
                 {attempt.hasDiff && (
                   <>
-                    <Button onClick={() => void copyPatch()} aria-live="polite">
+                    <Button onClick={() => void copyPatch()} aria-live="polite" disabled={diff.data === undefined}>
                       {copied ? "Copied" : `Copy patch${label ? ` of ${label}` : ""}`}
                     </Button>
                     <a
