@@ -9,7 +9,7 @@ import { BOARD_CHANNEL, boardPayload } from "./board-channel";
  * the same ownership checks. Fan-out is one LISTEN per process (PostgreSQL NOTIFY reaches every web instance).
  */
 
-type Registry = { subscribers: Map<string, Set<(taskId: string) => void>>; ready: Promise<void> };
+type Registry = { kind: DbHandle["kind"]; subscribers: Map<string, Set<(taskId: string) => void>>; ready: Promise<void> };
 const globalForBoard = globalThis as unknown as { __patchbayBoard?: Map<DbHandle, Registry> };
 
 function registry(handle: DbHandle): Registry {
@@ -20,18 +20,30 @@ function registry(handle: DbHandle): Registry {
     const ready = handle
       .listen(BOARD_CHANNEL, (payload) => {
         const at = payload.indexOf(":");
-        if (at <= 0) return;
-        for (const fn of subscribers.get(payload.slice(0, at)) ?? []) fn(payload.slice(at + 1));
+        if (at > 0) wake(subscribers, payload.slice(0, at), payload.slice(at + 1));
       })
       .then(() => undefined);
-    reg = { subscribers, ready };
+    reg = { kind: handle.kind, subscribers, ready };
     globalForBoard.__patchbayBoard.set(handle, reg);
   }
   return reg;
 }
 
-/** Tells the person's open boards that this task changed (for changes that write no status of an attempt). */
+function wake(subscribers: Registry["subscribers"], ownerId: string, taskId: string) {
+  for (const fn of subscribers.get(ownerId) ?? []) fn(taskId);
+}
+
+/**
+ * Tells the person's open boards that this task changed (for changes that write no status of an attempt). PGlite is
+ * one process's database: its boards are told directly, without a pg_notify query on the web's one thread.
+ */
 export async function publishBoardChange(handle: DbHandle, ownerId: string, taskId: string): Promise<void> {
+  if (handle.kind === "pglite") {
+    setImmediate(() => {
+      for (const reg of globalForBoard.__patchbayBoard?.values() ?? []) if (reg.kind === "pglite") wake(reg.subscribers, ownerId, taskId);
+    });
+    return;
+  }
   await handle.notify(BOARD_CHANNEL, boardPayload(ownerId, taskId));
 }
 
