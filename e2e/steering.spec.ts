@@ -44,19 +44,19 @@ test("steering: a message sent while the agent works lands between its steps, in
   const steer = page.getByTestId("steer-message");
   await expect(steer).toContainText("Please also greet the team", { timeout: 30_000 });
   await expect(page.getByTestId("steer-pending")).toHaveCount(0);
-  const inLog = log.getByText("You, while it worked");
-  await expect(inLog).toBeVisible();
-  const lastTick = await log.getByText("tick 15", { exact: true }).boundingBox();
-  const landed = await inLog.boundingBox();
-  expect(landed!.y).toBeGreaterThan(lastTick!.y);
   await expect(page.getByTestId("final-message")).toContainText("Understood — I got your message");
 
   // Finished: the page moved to the Diff pane on its own (the person never picked one).
   await expect(output.getByRole("tab", { name: "Diff" })).toHaveAttribute("aria-selected", "true");
   await expect(page.getByText("No changes.")).toBeVisible();
   await expect(page.getByLabel("Follow-up")).toBeEnabled();
+  // In the log, the message sits where it landed: after the command that was running when it was sent.
   await output.getByRole("tab", { name: "Logs" }).click();
-  await expect(log.getByText("You, while it worked")).toBeVisible();
+  const inLog = log.getByText("You, while it worked");
+  await expect(inLog).toBeVisible();
+  const lastTick = await log.getByText("tick 15", { exact: true }).boundingBox();
+  const landed = await inLog.boundingBox();
+  expect(landed!.y).toBeGreaterThan(lastTick!.y);
   await shoot(page, "steering");
 });
 
@@ -79,4 +79,26 @@ test("Stop still works while steering is possible; a stopped turn says Stopped, 
   // One vocabulary: nothing on the page says "cancelled".
   await expect(page.locator("main")).not.toContainText(/cancel/i);
   await expect(page.locator("main").getByRole("alert")).toHaveCount(0);
+});
+
+test("Best-of-N: Stop Attempt N stops only the attempt on screen; Stop all stops the rest", async ({ page }) => {
+  await signIn(page, "alice");
+  await pickWidgets(page);
+  await page.getByLabel("Attempts").selectOption("2");
+  await fire(page, "[scenario:slow] two slow attempts to stop one by one");
+  await openTask(taskRow(page, "two slow attempts to stop one by one").first());
+  const tabs = page.getByRole("tablist", { name: "Attempts" });
+  const first = tabs.getByRole("tab", { name: /Attempt 1/ });
+  const second = tabs.getByRole("tab", { name: /Attempt 2/ });
+  await first.click();
+  await expect(page.getByRole("log", { name: "Work log" }).getByText("step 2", { exact: true })).toBeVisible({ timeout: 60_000 });
+  await page.getByRole("button", { name: "Stop Attempt 1" }).click();
+  await expect(first.locator("[data-status=cancelled]")).toHaveText("Stopped", { timeout: 15_000 });
+  // The other attempt keeps working.
+  await second.click();
+  await expect(page.getByRole("log", { name: "Work log" }).getByText("step 12", { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(second).not.toContainText("Stopped");
+  await page.getByRole("button", { name: "Stop all" }).click();
+  await expect(second.locator("[data-status=cancelled]")).toHaveText("Stopped", { timeout: 15_000 });
+  await expect(page.getByRole("button", { name: /^Stop/ })).toHaveCount(0);
 });

@@ -129,9 +129,10 @@ export function TaskView({ initial }: { initial: TaskDetailDTO }) {
       setActionError(asClientError(err));
     }
   }
-  const stop = () =>
+  // Stop the attempt on screen (Best-of-N: the others keep working), or every attempt still working.
+  const stop = (attemptId?: string) =>
     act(async () => {
-      await fetchJson(`/api/tasks/${taskId}/cancel`, { method: "POST" });
+      await fetchJson(`/api/tasks/${taskId}/cancel`, { method: "POST", body: JSON.stringify(attemptId ? { attemptId } : {}) });
       refresh();
     });
   const setArchived = (archived: boolean) =>
@@ -206,9 +207,14 @@ export function TaskView({ initial }: { initial: TaskDetailDTO }) {
           </p>
         </div>
         <div className="flex flex-wrap items-start gap-2">
+          {running && multi && !comparing && attemptRunning && attempt && (
+            <Button variant="danger" onClick={() => void stop(attempt.id)}>
+              Stop {attemptName(attempt)}
+            </Button>
+          )}
           {running && (
-            <Button variant="danger" onClick={() => void stop()}>
-              Stop
+            <Button variant={multi && !comparing && attemptRunning ? "ghost" : "danger"} onClick={() => void stop()}>
+              {multi ? "Stop all" : "Stop"}
             </Button>
           )}
           <Button variant="ghost" onClick={() => void setArchived(!task.archived)}>

@@ -5,6 +5,7 @@ import { boardQuery } from "@/lib/tasks/list";
 import {
   attemptFileQuery,
   attemptParams,
+  cancelInput,
   createTaskInput,
   diffQuery,
   eventsQuery,
@@ -111,9 +112,11 @@ export const operations = {
     operationId: "cancelTask",
     method: "POST",
     path: "/api/tasks/{id}/cancel",
-    summary: "Stop a task",
+    summary: "Stop a task, or one of its attempts",
+    description: "Without a body, every attempt still working is stopped; with `attemptId`, only that attempt (the others keep working).",
     scope: "tasks:write",
     params: taskIdParam,
+    body: cancelInput,
     responses: { 200: { description: "How many attempts were stopped.", schema: out.cancelResult } },
   }),
   taskEvents: op({

@@ -39,6 +39,9 @@ export const retryInput = z.object({ retryOf: z.string().uuid("is not an attempt
 
 export const taskIdParam = z.object({ id: z.string().uuid("is not a task id") });
 
+/** Stop: the attempt named (the one on screen), or every attempt still working. */
+export const cancelInput = z.object({ attemptId: z.string().uuid("is not an attempt id").optional() }).strict();
+
 /** A message to the attempt on screen while its agent works (steering). */
 export const steerInput = z.object({
   attemptId: z.string().uuid("is not an attempt id"),
