@@ -76,11 +76,13 @@ export async function startApiServer() {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        res.write(value);
+        const written = new Promise<void>((r) => res.write(value, () => r()));
         if (drop) {
           events += (Buffer.from(value).toString("utf8").match(/^id: /gm) ?? []).length;
           if (events >= drop) {
             drop = 0;
+            // Once the chunk is out: destroyed with it still buffered, the client would never see it.
+            await written;
             res.socket?.destroy();
             break;
           }
