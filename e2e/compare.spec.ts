@@ -32,7 +32,7 @@ test("Best-of-N: Compare side by side, the preselection said and changed in one 
   await page.setViewportSize({ width: 1440, height: 1000 });
   await signIn(page, "alice");
   await pickWidgets(page);
-  await page.getByLabel("Attempts").selectOption("2");
+  await page.getByLabel("Attempts", { exact: true }).selectOption("2");
   const title = "Make greet trim the name, compared";
   await fire(page, `[scenario:two-ways] ${title}`);
   await openTask(taskRow(page, title).first());

@@ -84,9 +84,9 @@ test("Stop still works while steering is possible; a stopped turn says Stopped, 
 test("Best-of-N: Stop Attempt N stops only the attempt on screen; Stop all stops the rest", async ({ page }) => {
   await signIn(page, "alice");
   await pickWidgets(page);
-  await page.getByLabel("Attempts").selectOption("2");
-  await fire(page, "[scenario:slow] two slow attempts to stop one by one");
-  await openTask(taskRow(page, "two slow attempts to stop one by one").first());
+  await page.getByLabel("Attempts", { exact: true }).selectOption("2");
+  await fire(page, "[scenario:slow] two slow runs to stop one by one");
+  await openTask(taskRow(page, "two slow runs to stop one by one").first());
   const tabs = page.getByRole("tablist", { name: "Attempts" });
   const first = tabs.getByRole("tab", { name: /Attempt 1/ });
   const second = tabs.getByRole("tab", { name: /Attempt 2/ });

@@ -125,7 +125,7 @@ test("the attempt tabs stay on one row at 1440 px with 4 attempts", async ({ pag
   await page.setViewportSize({ width: 1440, height: 900 });
   await signIn(page, "alice");
   await pickWidgets(page);
-  await page.getByLabel("Attempts").selectOption("4");
+  await page.getByLabel("Attempts", { exact: true }).selectOption("4");
   await fire(page, "Make greet trim the name, four ways");
   await openTask(taskRow(page, "Make greet trim the name, four ways").first());
   const tabs = page.getByRole("tablist", { name: "Attempts" });
