@@ -137,6 +137,13 @@ test("the attempt tabs stay on one row at 1440 px with 4 attempts", async ({ pag
   for (const t of [...(await all.all()), compare]) tops.add(Math.round((await box(t)).y));
   expect([...tops]).toHaveLength(1);
   expect(await tabs.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+  // Compare with four: every column readable, nothing cut off the page.
+  await compare.click();
+  await expect(page.getByRole("table", { name: "Compare attempts" })).toBeVisible();
+  await expect(page.getByTestId("compare-cell")).toHaveCount(4);
+  await expect(page.getByTestId("touched-by")).toHaveText("the same change in every attempt");
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+  await page.screenshot({ path: "reports/screenshots/compare-four-light.png", fullPage: true, animations: "disabled" });
 });
 
 test("images: a turn's images are shown in the conversation; a follow-up takes pasted and dropped images and sends them to the model", async ({

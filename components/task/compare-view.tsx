@@ -202,6 +202,8 @@ export function CompareView({ attempts, eventsOf, diffs, chosenId, onChoose, onV
         {!loading && paths.length === 0 && <p className="text-sm text-muted">No attempt changed a file yet.</p>}
         {paths.map(([path, touchedBy]) => {
           const only = touchedBy.length === 1 && attempts.length > 1 ? attempts.find((a) => a.id === touchedBy[0]) : undefined;
+          const bodies = attempts.map((a) => JSON.stringify(parsed.get(a.id)?.find((f) => f.path === path)?.hunks.map((h) => h.lines) ?? null));
+          const same = touchedBy.length === attempts.length && attempts.length > 1 && bodies.every((b) => b === bodies[0]);
           return (
             <article key={path} aria-label={`Compare ${path}`} className="rounded-xl border border-border" data-testid="compare-file">
               <header className="flex flex-wrap items-center gap-2 border-b border-border bg-surface-2 px-3 py-1.5 text-sm">
@@ -211,7 +213,11 @@ export function CompareView({ attempts, eventsOf, diffs, chosenId, onChoose, onV
                     only {attemptName(only)}
                   </span>
                 )}
-                {touchedBy.length === attempts.length && attempts.length > 1 && <span className="text-xs text-muted">changed by every attempt</span>}
+                {touchedBy.length === attempts.length && attempts.length > 1 && (
+                  <span className="text-xs text-muted" data-testid="touched-by">
+                    {same ? "the same change in every attempt" : "changed by every attempt, differently"}
+                  </span>
+                )}
               </header>
               <div className="grid divide-x divide-border overflow-x-auto" style={grid}>
                 {attempts.map((a) => {
