@@ -37,5 +37,7 @@ export default defineConfig({
     timeout: 120_000,
     stdout: "pipe",
     stderr: "pipe",
+    // SIGTERM, not the default SIGKILL: the stack stops the app's runner and unmounts the volumes it made.
+    gracefulShutdown: { signal: "SIGTERM", timeout: 30_000 },
   },
 });

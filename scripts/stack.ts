@@ -5,7 +5,7 @@
  *
  *   tsx scripts/stack.ts --mode demo|e2e [--port 3000]
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -58,12 +58,36 @@ console.log(`
   Fake GitHub: ${github.url}    Fake model: ${model.url}    Data: ${dataDir}
 `);
 
+/** Mount points below `dir` (the runner's volumes and cache images), deepest first, from /proc/self/mountinfo. */
+function mountsUnder(dir: string): string[] {
+  let info = "";
+  try {
+    info = fs.readFileSync("/proc/self/mountinfo", "utf8");
+  } catch {
+    return [];
+  }
+  const unescape = (p: string) => p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return info
+    .split("\n")
+    .map((line) => unescape(line.split(" ")[4] ?? ""))
+    .filter((m) => m.startsWith(dir + path.sep))
+    .sort((a, b) => b.length - a.length);
+}
+
 let stopping = false;
 async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
+  // The app stops its runner on SIGTERM (attempts end, pool volumes go); whatever it could not release in time is
+  // unmounted here, so that no loop mount outlives the stack.
+  const exited = app.exitCode !== null || app.signalCode !== null ? Promise.resolve() : new Promise((r) => app.once("exit", r));
   app.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+  if (app.exitCode === null && app.signalCode === null) app.kill("SIGKILL");
   await Promise.allSettled([github.close(), model.close()]);
+  for (const mount of mountsUnder(dataDir)) {
+    if (spawnSync("umount", [mount]).status !== 0) spawnSync("umount", ["-l", mount]);
+  }
   if (mode === "e2e") fs.rmSync(dataDir, { recursive: true, force: true });
   process.exit(code);
 }

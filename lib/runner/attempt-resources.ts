@@ -115,10 +115,30 @@ function volumePool(config: RunnerConfig): VolumePool {
   return pool;
 }
 
+/** Runners of this process using each pool: the last one to stop gives the pool's spares back. */
+const poolUsers = new Map<string, number>();
+
 /** A runner starting: what dead processes left in the pool goes, and the pool is filled ahead of the first task. */
 export async function warmVolumePool(config: RunnerConfig): Promise<void> {
+  poolUsers.set(config.dataDir, (poolUsers.get(config.dataDir) ?? 0) + 1);
   await clearVolumePool(path.join(config.dataDir, "pool"));
   volumePool(config).warm();
+}
+
+/**
+ * A runner stopping: when no other runner of this process uses its pool, the spares are unmounted and removed now
+ * (a stopped process must not leave loop mounts behind for the next start to find).
+ */
+export async function closeVolumePool(config: RunnerConfig): Promise<void> {
+  const users = (poolUsers.get(config.dataDir) ?? 1) - 1;
+  if (users > 0) {
+    poolUsers.set(config.dataDir, users);
+    return;
+  }
+  poolUsers.delete(config.dataDir);
+  const pool = pools.get(config.dataDir);
+  pools.delete(config.dataDir);
+  await pool?.close();
 }
 
 /** What a person and the model read when a command hit one of the attempt's limits. */

@@ -9,7 +9,7 @@ import { warm } from "./warm";
 import type { RunnerConfig } from "./config";
 import os from "node:os";
 import { cacheGenerationOf, deleteCacheRows } from "@/db/queries/environments";
-import { releaseLeftovers, warmVolumePool } from "./attempt-resources";
+import { closeVolumePool, releaseLeftovers, warmVolumePool } from "./attempt-resources";
 import { evictEntries } from "./env-cache";
 import { reapWorkspaces } from "./reaper";
 import { attemptWorkspace } from "./workspace";
@@ -165,7 +165,7 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
   ];
   timers.forEach((t) => t.unref());
   await sweep().catch(() => 0);
-  void warmVolumePool(config).catch((err) => logError("could not fill the volume pool", err));
+  const poolWarmed = warmVolumePool(config).catch((err) => logError("could not fill the volume pool", err));
   void evictCache().catch((err) => logError("environment cache eviction failed", err));
   void claimLoop();
 
@@ -180,6 +180,8 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
       await unlistenCancel();
       for (const aj of active.values()) stopJob(aj, "shutdown");
       await Promise.all([...active.values()].map((aj) => aj.done));
+      await poolWarmed;
+      await closeVolumePool(config).catch((err) => logError("could not release the volume pool", err));
     },
     whenIdle() {
       if (active.size === 0 && !claiming) return Promise.resolve();

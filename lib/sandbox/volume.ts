@@ -222,10 +222,14 @@ export function createVolumePool(opts: { dir: string; capBytes: number | null; s
     },
     /** Makes the pool's volumes now (a runner starting). */
     warm: fill,
+    /** Unmounts and removes the spares (a process stopping): nothing of the pool outlives it. */
     async close() {
       closed = true;
       await filling;
-      for (const v of ready.splice(0)) await v.destroy().catch(() => undefined);
+      for (const v of ready.splice(0)) {
+        await v.destroy().catch(() => undefined);
+        await fs.rm(path.dirname(v.dir), { recursive: true, force: true });
+      }
     },
   };
 }
