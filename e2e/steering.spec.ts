@@ -37,6 +37,16 @@ test("steering: a message sent while the agent works lands between its steps, in
   await expect(log.getByText("tick 2", { exact: true })).toBeVisible({ timeout: 60_000 });
 
   const box = page.getByLabel("Message while it works");
+  // An image pasted now is not taken silently: it goes with a follow-up.
+  await box.evaluate(async (el) => {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 8;
+    const blob = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), "image/png"));
+    const data = new DataTransfer();
+    data.items.add(new File([blob], "shot.png", { type: "image/png" }));
+    el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  await expect(page.getByRole("status").filter({ hasText: "Images go with a follow-up" })).toBeVisible();
   await box.fill("Please also greet the team");
   await page.getByRole("button", { name: "Send message" }).click();
   await expect(box).toHaveValue("");

@@ -12,6 +12,8 @@ import { Spinner } from "@/components/ui/spinner";
  * What the box does for the attempt on screen: a follow-up once it has finished, a message (steering) while its
  * agent works, nothing while it wraps up.
  */
+const IMAGES_WAIT = "Images go with a follow-up: attach them once the agent has finished (a message while it works is text only).";
+
 export type FollowUpMode = "follow-up" | "steer" | "wait" | "steer-unsupported";
 
 export function FollowUpBox({
@@ -36,6 +38,7 @@ export function FollowUpBox({
   const [sending, setSending] = useState(false);
   const [pending, setPending] = useState<{ attemptId: string; text: string }[]>([]);
   const [dragging, setDragging] = useState(false);
+  const [imageNote, setImageNote] = useState<string | null>(null);
   const images = useImageAttachments();
   const id = useId();
   const disabled = mode === "wait" || mode === "steer-unsupported";
@@ -95,10 +98,11 @@ export function FollowUpBox({
       }}
       onDrop={(e) => {
         setDragging(false);
-        const files = takesImages ? imageFiles(e.dataTransfer) : [];
+        const files = imageFiles(e.dataTransfer);
         if (files.length === 0) return;
         e.preventDefault();
-        void images.add(files);
+        if (takesImages) void images.add(files);
+        else setImageNote(IMAGES_WAIT);
       }}
     >
       <label htmlFor={id} className="sr-only">
@@ -122,11 +126,12 @@ export function FollowUpBox({
         onChange={(e) => setText(e.target.value)}
         onPaste={(e) => {
           // Text wins over the picture some apps copy along with it.
-          if (!takesImages || e.clipboardData.types.includes("text/plain")) return;
+          if (e.clipboardData.types.includes("text/plain")) return;
           const files = imageFiles(e.clipboardData);
           if (files.length === 0) return;
           e.preventDefault();
-          void images.add(files);
+          if (takesImages) void images.add(files);
+          else setImageNote(IMAGES_WAIT);
         }}
         onKeyDown={(e) => {
           if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) {
@@ -138,6 +143,11 @@ export function FollowUpBox({
         className="block w-full resize-none bg-transparent px-1 text-sm placeholder:text-muted focus:outline-none disabled:cursor-not-allowed"
       />
       {takesImages && <AttachmentTray attachments={images} />}
+      {!takesImages && imageNote && (
+        <p role="status" className="mt-1 text-xs text-muted">
+          {imageNote}
+        </p>
+      )}
       {error && <ErrorNote error={error} />}
       <div className="mt-1 flex items-center justify-between gap-2">
         {takesImages && <AttachButton attachments={images} disabled={sending} />}
