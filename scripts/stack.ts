@@ -43,6 +43,10 @@ const env: NodeJS.ProcessEnv = {
   ...appEnvFor(github, model.url),
   OPENAI_API_MODE: process.env.OPENAI_API_MODE ?? "responses",
   RUNNER_LEASE_SECONDS: "10",
+  // Prices for the fake models (gpt-5-codex's list price), so the panel shows what a task would have cost.
+  MODEL_PRICES:
+    process.env.MODEL_PRICES ??
+    JSON.stringify({ "fake-codex": { input: 1.25, cachedInput: 0.125, output: 10 }, "fake-claude": { input: 3, cachedInput: 0.3, output: 15 } }),
 };
 // The demo is embedded and offline: a server database or real credentials from the shell must not leak in.
 delete env.DATABASE_URL;
