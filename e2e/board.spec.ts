@@ -57,6 +57,8 @@ test("the board is live across tabs: a task made in one shows in the other withi
 
 test("no polling: once its stream is open, an idle board asks the server nothing for ten minutes", async ({ page }) => {
   await signIn(page, "alice");
+  // Leave the signed-in board first: its own stream, opening late, must not be counted as the new page's.
+  await page.goto("about:blank");
   await page.clock.install();
   const asked: string[] = [];
   page.on("request", (req) => {
