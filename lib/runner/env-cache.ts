@@ -1,7 +1,7 @@
 import "server-only";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { runHostCommand } from "@/lib/sandbox/host-command";
+import { spawnViaHelper } from "@/lib/sandbox/spawner";
 import { createVolume, isMountPoint, unmount } from "@/lib/sandbox/volume";
 
 /**
@@ -104,7 +104,7 @@ async function ensureMounted(root: string, mount: string): Promise<boolean> {
   if (!(await isMountPoint(mount))) {
     const image = path.join(root, "vol.img");
     if (!(await fs.stat(image).then(() => true, () => false))) return false;
-    const mounted = await runHostCommand("/usr/bin/mount", ["-t", "ext4", "-o", "loop,ro,nosuid,nodev,noatime", image, mount], { timeoutMs: 30_000 });
+    const mounted = await spawnViaHelper({ file: "/usr/bin/mount", args: ["-t", "ext4", "-o", "loop,ro,nosuid,nodev,noatime", image, mount], timeoutMs: 30_000 });
     if (mounted.code !== 0) return false;
   }
   return true;

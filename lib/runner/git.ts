@@ -1,7 +1,7 @@
 import "server-only";
 import type { Readable, Writable } from "node:stream";
 import { runHostCommand } from "@/lib/sandbox/host-command";
-import { spawnViaHelper } from "./spawner";
+import { spawnViaHelper } from "@/lib/sandbox/spawner";
 
 export class GitError extends Error {
   constructor(

@@ -18,7 +18,7 @@ import { git } from "./git";
 import { moveToCommit, PhaseFailure, restoreSnapshot, runSetupScript } from "./setup-phase";
 import { takeSnapshot } from "./snapshot";
 import { createCheckout, createGitDir, fetchRestoreRef, mirrorObjectsEnv, type AttemptWorkspace, type CheckoutTarget } from "./workspace";
-import { spawnViaHelperOk } from "./spawner";
+import { spawnViaHelperOk } from "@/lib/sandbox/spawner";
 
 type SandboxBase = Omit<SandboxOptions, "mode" | "network" | "env">;
 type HostUser = { uid: number; gid: number } | null;

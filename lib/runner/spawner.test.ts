@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { git } from "./git";
-import { spawnViaHelper } from "./spawner";
+import { spawnViaHelper } from "@/lib/sandbox/spawner";
 
 const env = { PATH: "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv;
 

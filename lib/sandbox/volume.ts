@@ -4,7 +4,12 @@ import fs from "node:fs/promises";
 import path from "node:path";
 
 import { SandboxError } from "./errors";
-import { runHostCommand, runHostCommandOk } from "./host-command";
+import { spawnViaHelper, spawnViaHelperOk } from "./spawner";
+
+// mkfs, mount and umount start from the command helper process: spawn() from the (large) web process blocks its
+// thread for each fork (lib/sandbox/spawner.ts).
+const runHostCommand = (file: string, args: string[], opts: { timeoutMs?: number } = {}) => spawnViaHelper({ file, args, ...opts });
+const runHostCommandOk = spawnViaHelperOk;
 import { isRoot } from "./host-user";
 
 /**

@@ -1,7 +1,7 @@
 import "server-only";
 import { spawn, type ChildProcess } from "node:child_process";
-import { HOST_TOOL_PATH } from "@/lib/sandbox/bwrap-args";
-import { HostCommandError, type HostCommandResult } from "@/lib/sandbox/host-command";
+import { HOST_TOOL_PATH } from "./bwrap-args";
+import { HostCommandError, type HostCommandResult } from "./host-command";
 
 /**
  * Host commands started by a small helper process instead of by this one. spawn() forks the calling process, and
