@@ -1,26 +1,6 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { fakeGitHub, fire, openTask, pickWidgets, signIn, taskRow } from "./support/session";
-
-const SHOTS = process.env.SHOTS_DIR ?? "reports/screenshots";
-
-/** Serious and critical axe findings (WCAG 2.1 A/AA). */
-async function violations(page: Page) {
-  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-}
-
-/** Light and dark screenshots, each theme checked with axe too. */
-async function shoot(page: Page, name: string) {
-  for (const theme of ["light", "dark"] as const) {
-    await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
-    expect(await violations(page), theme).toEqual([]);
-    await page.screenshot({ path: `${SHOTS}/${name}-${theme}.png`, fullPage: true, animations: "disabled" });
-  }
-  await page.evaluate(() => (document.documentElement.dataset.theme = "light"));
-}
+import { shootBothThemes } from "./support/axe";
 
 type Attempt = { id: string; index: number; status: string; branchName: string | null };
 
@@ -67,7 +47,7 @@ test("Best-of-N: Compare side by side, the preselection said and changed in one 
   await expect(greet.getByTestId("touched-by")).toHaveText("changed by every attempt, differently");
   await expect(greet.getByTestId("compare-cell").nth(a)).toContainText("name.trim()");
   await expect(greet.getByTestId("compare-cell").nth(b)).toContainText("String(name).trim()");
-  await shoot(page, "compare");
+  await shootBothThemes(page, "compare", { fullPage: true });
 
   // One click changes the choice, and the note says it was the person's.
   const detail = async () => (await (await page.request.get(`/api/tasks/${taskId}`)).json()) as { task: { chosenAttemptId: string }; attempts: Attempt[] };

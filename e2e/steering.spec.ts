@@ -1,26 +1,6 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { fire, openTask, pickWidgets, signIn, taskRow } from "./support/session";
-
-const SHOTS = process.env.SHOTS_DIR ?? "reports/screenshots";
-
-/** Serious and critical axe findings (WCAG 2.1 A/AA). */
-async function violations(page: Page) {
-  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-}
-
-/** Light and dark screenshots, each theme checked with axe too. */
-async function shoot(page: Page, name: string) {
-  for (const theme of ["light", "dark"] as const) {
-    await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
-    expect(await violations(page), theme).toEqual([]);
-    await page.screenshot({ path: `${SHOTS}/${name}-${theme}.png`, animations: "disabled" });
-  }
-  await page.evaluate(() => (document.documentElement.dataset.theme = "light"));
-}
+import { shootBothThemes } from "./support/axe";
 
 test("steering: a message sent while the agent works lands between its steps, in the conversation and the log; the page opens on the live log and switches to the diff pane at the end", async ({
   page,
@@ -67,7 +47,7 @@ test("steering: a message sent while the agent works lands between its steps, in
   const lastTick = await log.getByText("tick 15", { exact: true }).boundingBox();
   const landed = await inLog.boundingBox();
   expect(landed!.y).toBeGreaterThan(lastTick!.y);
-  await shoot(page, "steering");
+  await shootBothThemes(page, "steering");
 });
 
 test("Stop still works while steering is possible; a stopped turn says Stopped, and a pane the person chose stays", async ({ page }) => {
