@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { pgliteOptions } from "./pglite-options";
+import { startPgliteThread, type PgliteThreadClient } from "./pglite-thread";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -79,21 +80,19 @@ export async function openPglite(dataDir: string | "memory"): Promise<DbHandle> 
   }
   try {
     const pgdata = dataDir === "memory" ? null : path.join(dataDir, "pgdata");
-    const { options, fresh } = pgliteOptions(PGlite, pgdata);
-    const open = async () => {
-      const c = pgdata === null ? new PGlite(options) : new PGlite(pgdata, options);
-      await c.waitReady;
-      return c;
-    };
+    const { options, fresh, template } = pgliteOptions(PGlite, pgdata);
+    // PostgreSQL runs on a thread of its own (db/pglite-thread.ts): its queries no longer take the web's one thread.
+    const open = () => startPgliteThread(pgdata, options, template);
     let client = await open();
-    await migrate(drizzle(client, { schema }), { migrationsFolder });
+    const asPglite = (c: PgliteThreadClient) => drizzle(c as unknown as InstanceType<typeof PGlite>, { schema });
+    await migrate(asPglite(client), { migrationsFolder });
     if (pgdata !== null && fresh) {
       // A cluster made just now (by initdb, or from the template) and migrated: what that left in PostgreSQL's heap,
-      // WASM never gives back, so the process goes on with a fresh instance on the finished cluster.
+      // WASM never gives back, so the process goes on with a fresh instance (a new thread) on the finished cluster.
       await client.close();
       client = await open();
     }
-    const db = drizzle(client, { schema });
+    const db = asPglite(client);
     return {
       db: db as unknown as Db,
       kind: "pglite",
@@ -101,8 +100,10 @@ export async function openPglite(dataDir: string | "memory"): Promise<DbHandle> 
         const unsub = await client.listen(channel, onPayload);
         return async () => unsub();
       },
+      // One process owns the database, so its listeners are all here: no pg_notify query (NOTIFY written in SQL,
+      // inside a transaction, still arrives through LISTEN).
       async notify(channel, payload) {
-        await client.query("select pg_notify($1, $2)", [channel, payload]);
+        client.notifyHere(channel, payload);
       },
       async close() {
         await client.close();

@@ -94,9 +94,12 @@ function createClusterFromTemplate(pgdata: string): boolean {
 
 /**
  * Options for a data folder (or memory, `pgdata` null): the start parameters; a new data folder is made from the
- * template first, memory loads it. `fresh`: the cluster is new (from the template, or from initdb when there is none).
+ * template first, memory loads `template` (its tar). `fresh`: the cluster is new (from the template, or from initdb when there is none).
  */
-export function pgliteOptions(PGlite: { defaultStartParams: readonly string[] }, pgdata: string | null): { options: PGliteOptions; fresh: boolean } {
+export function pgliteOptions(
+  PGlite: { defaultStartParams: readonly string[] },
+  pgdata: string | null,
+): { options: PGliteOptions; fresh: boolean; template?: Buffer } {
   const startParams = pgliteStartParams(PGlite.defaultStartParams);
   const initDbStartParams = ["-c", `shared_buffers=${SETTINGS.shared_buffers}`];
   if (pgdata !== null) {
@@ -104,6 +107,5 @@ export function pgliteOptions(PGlite: { defaultStartParams: readonly string[] },
     if (fresh) createClusterFromTemplate(pgdata);
     return { options: { startParams, initDbStartParams }, fresh };
   }
-  const template = clusterTemplate();
-  return { options: { startParams, initDbStartParams, ...(template ? { loadDataDir: new Blob([new Uint8Array(template)]) } : {}) }, fresh: true };
+  return { options: { startParams, initDbStartParams }, fresh: true, template: clusterTemplate() };
 }

@@ -16,10 +16,16 @@ export type NewTaskEvent = {
 /**
  * Appends events of ONE task. The per-task advisory lock makes ids commit in the order they were drawn, so a
  * reader resuming after id N never misses an event that committed late with a smaller id (attempts of a task
- * may be written by different runners at once).
+ * may be written by different runners at once). `serialized`: the database runs one statement at a time (PGlite).
  */
-export async function insertEvents(db: Db, taskId: string, events: NewTaskEvent[]): Promise<void> {
+export async function insertEvents(db: Db, taskId: string, events: NewTaskEvent[], opts: { serialized?: boolean } = {}): Promise<void> {
   if (events.length === 0) return;
+  // One database connection for everything (PGlite): statements run one at a time, so a single INSERT's ids commit
+  // in order by themselves; the transaction and lock would be three more round trips of each flush.
+  if (opts.serialized) {
+    await db.insert(taskEvents).values(events);
+    return;
+  }
   await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${taskId}))`);
     await tx.insert(taskEvents).values(events);

@@ -86,7 +86,7 @@ export class AttemptEventWriter {
     if (batch.length === 0) return this.flushing;
     this.flushing = this.flushing
       .then(async () => {
-        await insertEvents(this.handle.db, this.taskId, batch);
+        await insertEvents(this.handle.db, this.taskId, batch, { serialized: this.handle.kind === "pglite" });
         await publishTaskEvents(this.handle, this.taskId);
       })
       .catch((err) => logError("could not write task events", err));

@@ -1,6 +1,5 @@
 import "server-only";
 
-import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import type { Readable, Writable } from "node:stream";
 
@@ -8,6 +7,7 @@ import { ARGS_FD } from "./bwrap-args";
 
 import { SandboxError, SandboxUnavailableError } from "./errors";
 import { CappedOutput } from "./output";
+import { spawnStreaming } from "./spawner";
 import type { ExecResult, OutputStream } from "./types";
 
 /** Grace between SIGTERM and SIGKILL on cancellation. */
@@ -90,10 +90,11 @@ export function runProcess(opts: RunOptions): RunningProcess {
   }
 
   const started = performance.now();
-  const child = spawn(opts.file, opts.args, {
-    detached: true,
+  // Started by the command helper process (./spawner): a fork of this big process per command blocked its thread.
+  const child = spawnStreaming(opts.file, opts.args, {
     env: opts.env,
     stdio: [opts.stdin === undefined && !opts.interactive ? "ignore" : "pipe", "pipe", "pipe", "pipe", opts.argsData ? "pipe" : "ignore"],
+    readable: [1, 2, STATUS_FD],
   });
   const argsPipe = child.stdio[ARGS_FD] as Writable | null;
   if (argsPipe && opts.argsData) {
@@ -114,9 +115,9 @@ export function runProcess(opts: RunOptions): RunningProcess {
 
   let bwrapKilled = false;
   const killBwrap = () => {
-    if (exited || child.pid === undefined) return;
+    if (exited) return;
     bwrapKilled = true;
-    signalPid(-child.pid, "SIGKILL");
+    child.kill("SIGKILL", { group: true });
   };
   const killAll = () => {
     if (exited) return;

@@ -1,9 +1,10 @@
 import "server-only";
 
-import { spawn } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 
 import { HOST_TOOL_PATH } from "./bwrap-args";
+import { HostCommandError, type HostCommandResult } from "./host-command-error";
+import { spawnStreaming, type RemoteChild } from "./spawner";
 
 /**
  * Host-side helper processes (git, mount, chown, getent …). Each runs in a process group of its own, and a timeout
@@ -25,48 +26,25 @@ export type HostCommandOptions = {
   maxBuffer?: number;
 };
 
-export type HostCommandResult = {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  /** stdout or stderr passed maxBuffer: the group was killed. */
-  overflow: boolean;
-};
-
-export class HostCommandError extends Error {
-  constructor(
-    message: string,
-    readonly result: HostCommandResult | null,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "HostCommandError";
-  }
-}
+export { HostCommandError, type HostCommandResult } from "./host-command-error";
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_BUFFER = 64 * 1024 * 1024;
 
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // ESRCH: the group is gone already.
-  }
+function killGroup(child: RemoteChild): void {
+  child.kill("SIGKILL", { group: true });
 }
 
 /** Runs a host command; resolves with its outcome whatever the exit code (rejects only when it cannot start). */
 export function runHostCommand(file: string, args: string[], opts: HostCommandOptions = {}): Promise<HostCommandResult> {
   const maxBuffer = opts.maxBuffer ?? DEFAULT_MAX_BUFFER;
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
+    // Started by the command helper process (./spawner): forking this (big) process per command blocked its thread.
+    const child = spawnStreaming(file, args, {
       cwd: opts.cwd,
       env: opts.env ?? ({ PATH: HOST_TOOL_PATH } as unknown as NodeJS.ProcessEnv),
-      detached: true,
       stdio: [opts.input !== undefined || opts.stdinStream ? "pipe" : "ignore", "pipe", "pipe"],
+      readable: [1, 2],
     });
     // stdout and stderr are always pipes (see stdio above).
     const stdout = child.stdout as Readable;
@@ -79,7 +57,7 @@ export function runHostCommand(file: string, args: string[], opts: HostCommandOp
     let overflow = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup(child.pid);
+      killGroup(child);
     }, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
 
     if (opts.stdoutSink) {
@@ -89,7 +67,7 @@ export function runHostCommand(file: string, args: string[], opts: HostCommandOp
         outBytes += chunk.length;
         if (outBytes > maxBuffer) {
           overflow = true;
-          killGroup(child.pid);
+          killGroup(child);
         } else out.push(chunk);
       });
     }
@@ -97,7 +75,7 @@ export function runHostCommand(file: string, args: string[], opts: HostCommandOp
       errBytes += chunk.length;
       if (errBytes > maxBuffer) {
         overflow = true;
-        killGroup(child.pid);
+        killGroup(child);
       } else err.push(chunk);
     });
     if (child.stdin) {
@@ -107,13 +85,13 @@ export function runHostCommand(file: string, args: string[], opts: HostCommandOp
         opts.stdinStream.pipe(child.stdin);
       } else child.stdin.end(opts.input);
     }
-    child.on("error", (error) => {
+    child.on("error", (error: Error) => {
       clearTimeout(timer);
       reject(new HostCommandError(`could not start ${file}: ${error.message}`, null, { cause: error }));
     });
     // The helper is done when it exits: whatever it left running in its group (holding our pipes open) goes too.
-    child.on("exit", () => killGroup(child.pid));
-    child.on("close", (code, signal) => {
+    child.on("exit", () => killGroup(child));
+    child.on("close", (code: number | null, signal: NodeJS.Signals | null) => {
       clearTimeout(timer);
       resolve({
         code,

@@ -1,7 +1,10 @@
 import "server-only";
 import { spawn, type ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
+import os from "node:os";
+import { Readable, Writable } from "node:stream";
 import { HOST_TOOL_PATH } from "./bwrap-args";
-import { HostCommandError, type HostCommandResult } from "./host-command";
+import { HostCommandError, type HostCommandResult } from "./host-command-error";
 
 /**
  * Host commands started by a small helper process instead of by this one. spawn() forks the calling process, and
@@ -26,9 +29,49 @@ export type SpawnerCommand = {
 const HELPER = String.raw`
 const { spawn } = require("node:child_process");
 const groups = new Set();
+const streams = new Map();
 const killGroup = (pid) => { if (pid === undefined) return; try { process.kill(-pid, "SIGKILL"); } catch {} };
 process.on("disconnect", () => { for (const pid of groups) killGroup(pid); process.exit(0); });
-process.on("message", (m) => {
+const errorOf = (e) => ({ message: String((e && e.message) || e), code: e && e.code });
+function stream(m) {
+  let child;
+  try {
+    child = spawn(m.file, m.args, { cwd: m.cwd, env: m.env, detached: true, stdio: m.stdio });
+  } catch (e) {
+    process.send({ id: m.id, error: errorOf(e) });
+    return;
+  }
+  streams.set(m.id, child);
+  child.on("error", (e) => { if (child.pid === undefined) streams.delete(m.id); process.send({ id: m.id, error: errorOf(e) }); });
+  if (child.pid === undefined) return;
+  groups.add(child.pid);
+  process.send({ id: m.id, pid: child.pid });
+  child.stdio.forEach((fd, n) => {
+    if (!fd) return;
+    fd.on("error", () => {});
+    if (m.stdio[n] === "pipe" && m.readable.includes(n)) {
+      fd.on("data", (data) => process.send({ id: m.id, fd: n, data }));
+      fd.on("end", () => process.send({ id: m.id, fd: n, end: true }));
+    }
+  });
+  child.on("exit", (code, signal) => process.send({ id: m.id, exit: [code, signal] }));
+  child.on("close", (code, signal) => {
+    groups.delete(child.pid);
+    streams.delete(m.id);
+    process.send({ id: m.id, close: [code, signal] });
+  });
+}
+function control(m) {
+  const child = streams.get(m.id);
+  if (!child) return;
+  const fd = child.stdio[m.fd];
+  if (m.op === "write" && fd) fd.write(m.data);
+  else if (m.op === "end" && fd) fd.end();
+  else if (m.op === "pause" && fd) fd.pause();
+  else if (m.op === "resume" && fd) fd.resume();
+  else if (m.op === "kill") { try { process.kill(m.group ? -child.pid : child.pid, m.signal); } catch {} }
+}
+function buffered(m) {
   let child;
   try {
     child = spawn(m.file, m.args, { cwd: m.cwd, env: m.env, detached: true, stdio: [m.input !== undefined ? "pipe" : "ignore", "pipe", "pipe"] });
@@ -51,35 +94,75 @@ process.on("message", (m) => {
     if (failed !== null) process.send({ id: m.id, error: failed });
     else process.send({ id: m.id, result: { code, signal, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), timedOut, overflow } });
   });
+}
+process.on("message", (m) => {
+  if (m.op === "stream") stream(m);
+  else if (m.op) control(m);
+  else buffered(m);
 });
 `;
+
+/** The helper's (and so its commands') niceness: 10, what `nice` gives by default. */
+const COMMAND_NICENESS = 10;
 
 /** What runHostCommand gives a host tool when it is given no environment. */
 const HOST_TOOL_ENV = { PATH: HOST_TOOL_PATH } as unknown as NodeJS.ProcessEnv;
 
-type Reply = { id: number; result?: HostCommandResult; error?: string };
+type Reply = {
+  id: number;
+  result?: HostCommandResult;
+  error?: string | { message: string; code?: string };
+  pid?: number;
+  fd?: number;
+  data?: Uint8Array;
+  end?: boolean;
+  exit?: [number | null, NodeJS.Signals | null];
+  close?: [number | null, NodeJS.Signals | null];
+};
 type Pending = { file: string; resolve: (r: HostCommandResult) => void; reject: (e: Error) => void };
+type Helper = { child: ChildProcess; pending: Map<number, Pending>; streams: Map<number, RemoteChild>; nextId: number };
 
-const state = globalThis as unknown as { __patchbaySpawner?: { child: ChildProcess; pending: Map<number, Pending>; nextId: number } };
+const state = globalThis as unknown as { __patchbaySpawner?: Helper };
 
-function helper() {
+function helper(): Helper {
   const current = state.__patchbaySpawner;
   if (current && current.child.connected) return current;
   const env = { PATH: process.env.PATH ?? "" } as unknown as NodeJS.ProcessEnv;
-  const child: ChildProcess = spawn(process.execPath, ["-e", HELPER], { stdio: ["ignore", "ignore", "inherit", "ipc"], env });
-  const s = { child, pending: new Map<number, Pending>(), nextId: 1 };
+  // "advanced": output travels as bytes (the JSON channel would send a Buffer as an array of numbers).
+  const child: ChildProcess = spawn(process.execPath, ["-e", HELPER], { stdio: ["ignore", "ignore", "inherit", "ipc"], env, serialization: "advanced" });
+  // Everything the helper starts (sandboxes, git, mkfs) inherits its lower CPU priority: when the machine is busy,
+  // the server's own thread (pages, the API, the event streams) goes first, and the agents' commands take the rest.
+  if (child.pid !== undefined) {
+    try {
+      os.setPriority(child.pid, COMMAND_NICENESS);
+    } catch {
+      // not permitted (some containers): the same priority as the server
+    }
+  }
+  const s: Helper = { child, pending: new Map(), streams: new Map(), nextId: 1 };
   child.on("message", (m: Reply) => {
+    const remote = s.streams.get(m.id);
+    if (remote) {
+      remote.receive(m);
+      if (m.close || (m.error && remote.pid === undefined)) {
+        s.streams.delete(m.id);
+        idleIfDone(s);
+      }
+      return;
+    }
     const p = s.pending.get(m.id);
     if (!p) return;
     s.pending.delete(m.id);
-    if (s.pending.size === 0) idle(child);
+    idleIfDone(s);
     if (m.result) p.resolve(m.result);
-    else p.reject(new HostCommandError(`could not start ${p.file}: ${m.error ?? "unknown error"}`, null));
+    else p.reject(new HostCommandError(`could not start ${p.file}: ${typeof m.error === "string" ? m.error : (m.error?.message ?? "unknown error")}`, null));
   });
   const fail = () => {
     if (state.__patchbaySpawner === s) state.__patchbaySpawner = undefined;
     for (const p of s.pending.values()) p.reject(new HostCommandError(`the command helper process stopped while running ${p.file}`, null));
     s.pending.clear();
+    for (const r of s.streams.values()) r.lost();
+    s.streams.clear();
   };
   child.on("exit", fail);
   child.on("error", fail);
@@ -94,6 +177,143 @@ function idle(child: ChildProcess) {
   child.channel?.unref();
 }
 
+function idleIfDone(s: Helper) {
+  if (s.pending.size === 0 && s.streams.size === 0) idle(s.child);
+}
+
+function send(s: Helper, message: Record<string, unknown>) {
+  if (s.child.connected) s.child.send(message);
+}
+
+/**
+ * A process the helper started, seen from here like a ChildProcess: its pipes as streams (fd n of the child is
+ * `stdio[n]`), `spawn`/`exit`/`close`/`error` events, and signals. Reading is paced: when a pipe's stream is full
+ * here, the helper stops reading the child's pipe until it drains (backpressure reaches the process).
+ */
+export class RemoteChild extends EventEmitter {
+  pid: number | undefined;
+  readonly stdio: (Readable | Writable | null)[];
+  private ended = false;
+  /** Per readable fd: tells the helper to stop reading that pipe until this side reads again. */
+  private readonly pausers = new Map<number, () => void>();
+
+  constructor(
+    private readonly helper: Helper,
+    private readonly id: number,
+    stdio: ("pipe" | "ignore")[],
+    readable: number[],
+  ) {
+    super();
+    this.stdio = stdio.map((kind, fd) => {
+      if (kind !== "pipe") return null;
+      if (readable.includes(fd)) {
+        let paused = false;
+        const stream: Readable = new Readable({
+          read: () => {
+            if (paused) {
+              paused = false;
+              send(this.helper, { op: "resume", id: this.id, fd });
+            }
+          },
+        });
+        this.pausers.set(fd, () => {
+          if (!paused) {
+            paused = true;
+            send(this.helper, { op: "pause", id: this.id, fd });
+          }
+        });
+        return stream;
+      }
+      return new Writable({
+        write: (chunk: Buffer, _enc, cb) => {
+          send(this.helper, { op: "write", id: this.id, fd, data: chunk });
+          cb();
+        },
+        final: (cb) => {
+          send(this.helper, { op: "end", id: this.id, fd });
+          cb();
+        },
+      });
+    });
+  }
+
+  get stdin() {
+    return this.stdio[0] as Writable | null;
+  }
+  get stdout() {
+    return this.stdio[1] as Readable | null;
+  }
+  get stderr() {
+    return this.stdio[2] as Readable | null;
+  }
+
+  /** A signal to the child (`group`: its whole process group), sent from here once its pid is known. */
+  kill(signal: NodeJS.Signals, opts: { group?: boolean } = {}) {
+    if (this.pid !== undefined) {
+      try {
+        process.kill(opts.group ? -this.pid : this.pid, signal);
+      } catch {
+        // ESRCH: gone already.
+      }
+    } else {
+      send(this.helper, { op: "kill", id: this.id, signal, group: opts.group ?? false });
+    }
+  }
+
+  /** @internal A message of the helper about this child. */
+  receive(m: Reply) {
+    if (m.pid !== undefined) {
+      this.pid = m.pid;
+      this.emit("spawn");
+    } else if (m.error !== undefined) {
+      const e = typeof m.error === "string" ? { message: m.error } : m.error;
+      this.emit("error", Object.assign(new Error(e.message), { code: e.code }));
+    } else if (m.fd !== undefined) {
+      const stream = this.stdio[m.fd] as Readable | null;
+      if (!stream) return;
+      if (m.end) stream.push(null);
+      else if (m.data && !stream.push(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength))) this.pausers.get(m.fd)?.();
+    } else if (m.exit) {
+      this.emit("exit", ...m.exit);
+    } else if (m.close) {
+      this.finish(m.close[0], m.close[1]);
+    }
+  }
+
+  /** @internal The helper died: the child went with it (the helper kills its groups when this process goes). */
+  lost() {
+    if (this.ended) return;
+    this.emit("exit", null, "SIGKILL");
+    this.finish(null, "SIGKILL");
+  }
+
+  private finish(code: number | null, signal: NodeJS.Signals | null) {
+    if (this.ended) return;
+    this.ended = true;
+    for (const [fd, stream] of this.stdio.entries()) {
+      if (stream instanceof Readable && !stream.readableEnded) stream.push(null);
+      else if (stream && fd === 0) stream.destroy();
+    }
+    this.emit("close", code, signal);
+  }
+}
+
+/**
+ * Starts `file` from the helper with pipes for the fds marked "pipe" (`readable` lists those it writes to), in a
+ * process group of its own, and gives it back as a RemoteChild: for commands whose output streams while they run
+ * (the sandbox's commands), which runHostCommand's buffered result does not serve.
+ */
+export function spawnStreaming(file: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string; stdio: ("pipe" | "ignore")[]; readable: number[] }): RemoteChild {
+  const s = helper();
+  const id = s.nextId++;
+  const remote = new RemoteChild(s, id, opts.stdio, opts.readable);
+  s.streams.set(id, remote);
+  s.child.ref();
+  s.child.channel?.ref();
+  send(s, { op: "stream", id, file, args, env: opts.env, cwd: opts.cwd, stdio: opts.stdio, readable: opts.readable });
+  return remote;
+}
+
 /** Runs a host command through the helper; resolves with its outcome whatever the exit code, like runHostCommand. */
 export function spawnViaHelper(cmd: SpawnerCommand): Promise<HostCommandResult> {
   cmd = { ...cmd, env: cmd.env ?? HOST_TOOL_ENV };
@@ -101,6 +321,7 @@ export function spawnViaHelper(cmd: SpawnerCommand): Promise<HostCommandResult> 
   const id = s.nextId++;
   return new Promise((resolve, reject) => {
     s.pending.set(id, { file: cmd.file, resolve, reject });
+    s.child.ref();
     s.child.channel?.ref();
     s.child.send({
       id,
