@@ -1,7 +1,6 @@
 import "server-only";
 import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
-import os from "node:os";
 import { Readable, Writable } from "node:stream";
 import { HOST_TOOL_PATH } from "./bwrap-args";
 import { HostCommandError, type HostCommandResult } from "./host-command-error";
@@ -102,9 +101,6 @@ process.on("message", (m) => {
 });
 `;
 
-/** The helper's (and so its commands') niceness: 10, what `nice` gives by default. */
-const COMMAND_NICENESS = 10;
-
 /** What runHostCommand gives a host tool when it is given no environment. */
 const HOST_TOOL_ENV = { PATH: HOST_TOOL_PATH } as unknown as NodeJS.ProcessEnv;
 
@@ -130,15 +126,6 @@ function helper(): Helper {
   const env = { PATH: process.env.PATH ?? "" } as unknown as NodeJS.ProcessEnv;
   // "advanced": output travels as bytes (the JSON channel would send a Buffer as an array of numbers).
   const child: ChildProcess = spawn(process.execPath, ["-e", HELPER], { stdio: ["ignore", "ignore", "inherit", "ipc"], env, serialization: "advanced" });
-  // Everything the helper starts (sandboxes, git, mkfs) inherits its lower CPU priority: when the machine is busy,
-  // the server's own thread (pages, the API, the event streams) goes first, and the agents' commands take the rest.
-  if (child.pid !== undefined) {
-    try {
-      os.setPriority(child.pid, COMMAND_NICENESS);
-    } catch {
-      // not permitted (some containers): the same priority as the server
-    }
-  }
   const s: Helper = { child, pending: new Map(), streams: new Map(), nextId: 1 };
   child.on("message", (m: Reply) => {
     const remote = s.streams.get(m.id);
