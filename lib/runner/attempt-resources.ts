@@ -120,8 +120,11 @@ const poolUsers = new Map<string, number>();
 
 /** A runner starting: what dead processes left in the pool goes, and the pool is filled ahead of the first task. */
 export async function warmVolumePool(config: RunnerConfig): Promise<void> {
-  poolUsers.set(config.dataDir, (poolUsers.get(config.dataDir) ?? 0) + 1);
-  await clearVolumePool(path.join(config.dataDir, "pool"));
+  const users = (poolUsers.get(config.dataDir) ?? 0) + 1;
+  poolUsers.set(config.dataDir, users);
+  // Only the first runner of this process clears: for a second one, this process's volumes there are the first
+  // runner's spares (clearing them unmounted volumes the pool still counted as ready).
+  if (users === 1) await clearVolumePool(path.join(config.dataDir, "pool"));
   volumePool(config).warm();
 }
 

@@ -24,10 +24,21 @@ export type SpawnerCommand = {
   maxBuffer?: number;
 };
 
+/**
+ * The niceness of the commands the helper starts (and so of all they start): when the machine is busy, the server's
+ * threads (pages, the API, event streams, the agent loops) go first. The helper itself stays at the server's.
+ */
+const COMMAND_NICENESS = 10;
+/** Output of one pipe on its way from the helper at most (see its flow control). */
+const FLOW_WINDOW_BYTES = 1024 * 1024;
+
 /** The helper, as source for `node -e`: plain JavaScript, nothing to resolve at run time. */
-const HELPER = String.raw`
+const HELPER = `const NICENESS = ${COMMAND_NICENESS}; const WINDOW = ${FLOW_WINDOW_BYTES};` + String.raw`
 const { spawn } = require("node:child_process");
+const { setPriority } = require("node:os");
 const groups = new Set();
+// The commands (not this relay, which must keep up with their output) yield the CPU to the server's threads.
+const lower = (pid) => { try { setPriority(pid, NICENESS); } catch {} };
 const streams = new Map();
 const killGroup = (pid) => { if (pid === undefined) return; try { process.kill(-pid, "SIGKILL"); } catch {} };
 process.on("disconnect", () => { for (const pid of groups) killGroup(pid); process.exit(0); });
@@ -43,13 +54,25 @@ function stream(m) {
   streams.set(m.id, child);
   child.on("error", (e) => { if (child.pid === undefined) streams.delete(m.id); process.send({ id: m.id, error: errorOf(e) }); });
   if (child.pid === undefined) return;
+  lower(child.pid);
   groups.add(child.pid);
   process.send({ id: m.id, pid: child.pid });
   child.stdio.forEach((fd, n) => {
     if (!fd) return;
     fd.on("error", () => {});
     if (m.stdio[n] === "pipe" && m.readable.includes(n)) {
-      fd.on("data", (data) => process.send({ id: m.id, fd: n, data }));
+      // Flow control: the channel to the server has no backpressure of its own, so at most WINDOW bytes of a pipe
+      // are on their way at once; past that the pipe is not read (the command blocks on it) until they are out.
+      const flow = { inflight: 0, byChannel: false, byServer: false };
+      fd.flow = flow;
+      fd.on("data", (data) => {
+        flow.inflight += data.length;
+        if (flow.inflight > WINDOW && !flow.byChannel) { flow.byChannel = true; fd.pause(); }
+        process.send({ id: m.id, fd: n, data }, () => {
+          flow.inflight -= data.length;
+          if (flow.byChannel && flow.inflight <= WINDOW / 2) { flow.byChannel = false; if (!flow.byServer) fd.resume(); }
+        });
+      });
       fd.on("end", () => process.send({ id: m.id, fd: n, end: true }));
     }
   });
@@ -66,8 +89,8 @@ function control(m) {
   const fd = child.stdio[m.fd];
   if (m.op === "write" && fd) fd.write(m.data);
   else if (m.op === "end" && fd) fd.end();
-  else if (m.op === "pause" && fd) fd.pause();
-  else if (m.op === "resume" && fd) fd.resume();
+  else if (m.op === "pause" && fd) { if (fd.flow) fd.flow.byServer = true; fd.pause(); }
+  else if (m.op === "resume" && fd) { if (fd.flow) fd.flow.byServer = false; if (!fd.flow || !fd.flow.byChannel) fd.resume(); }
   else if (m.op === "kill") { try { process.kill(m.group ? -child.pid : child.pid, m.signal); } catch {} }
 }
 function buffered(m) {
@@ -78,6 +101,7 @@ function buffered(m) {
     process.send({ id: m.id, error: String(e && e.message || e) });
     return;
   }
+  lower(child.pid);
   groups.add(child.pid);
   const out = [], err = [];
   let outBytes = 0, errBytes = 0, timedOut = false, overflow = false, failed = null;

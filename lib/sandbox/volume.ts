@@ -194,9 +194,13 @@ export function createVolumePool(opts: { dir: string; capBytes: number | null; s
       try {
         if (!(await detectVolumeSupport()).ok || opts.capBytes === null) return;
         while (!closed && ready.length < opts.size) {
-          const v = await createVolume({ root: path.join(opts.dir, `${process.pid}-${++seq}`), capBytes: opts.capBytes, promise: false });
-          if (closed) await v.destroy();
-          else ready.push(v);
+          const root = path.join(opts.dir, `${process.pid}-${++seq}`);
+          const v = await createVolume({ root, capBytes: opts.capBytes, promise: false });
+          if (closed) {
+            // Made while the pool was closing: it goes whole, its folder too (as close() does for the ready ones).
+            await v.destroy();
+            await fs.rm(root, { recursive: true, force: true });
+          } else ready.push(v);
         }
       } catch {
         // a full disk or no loop devices: turns make their own volume (and say why)
