@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { git, GitError } from "@/lib/runner/git";
@@ -56,5 +57,30 @@ describe("host-side helpers", () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GitError);
     expect(processesWith(t)).toEqual([]);
+  });
+
+  it("go with the server: a server killed with -9 leaves none of the commands its helper process started", async () => {
+    const t = tag();
+    // A server stand-in: starts a long command (and its child) through the helper, then waits to be killed.
+    const script = `
+      import { spawnStreaming } from "./lib/sandbox/spawner.ts";
+      const c = spawnStreaming("/bin/sh", ["-c", "sleep ${t} & sleep ${t}"], { env: { PATH: "/usr/bin:/bin" }, stdio: ["ignore", "pipe", "pipe"], readable: [1, 2] });
+      c.on("spawn", () => console.log("started"));
+      setInterval(() => {}, 1000);
+    `;
+    // One process (node with tsx's loader, not the tsx CLI, which runs the script in a child of its own).
+    const server = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "--input-type=module", "-e", script], {
+      cwd: process.cwd(),
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.stdout!.on("data", (d: Buffer) => d.toString().includes("started") && resolve());
+      server.on("exit", (code) => reject(new Error(`the stand-in exited with ${code}`)));
+    });
+    // The sleeps only (the stand-in's own command line holds the tag too).
+    const sleeps = () => processesWith(t).filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("sleep\0"));
+    await expect.poll(() => sleeps().length).toBe(2);
+    server.kill("SIGKILL");
+    await expect.poll(() => sleeps(), { timeout: 5_000 }).toEqual([]);
   });
 });
