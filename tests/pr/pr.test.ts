@@ -285,7 +285,8 @@ describe.each(dbKinds)("pull requests on %s", (kind) => {
     });
     await handle.notify("patchbay_jobs", "");
     for (const a of attempts) expect((await finished(a.id)).status).toBe("succeeded");
-    const chosen = (await findTask(handle.db, task.id))!.chosenAttemptId;
+    // The task's row follows its attempts' in a transaction of its own: wait for the chosen attempt to be set.
+    const chosen = await waitFor(async () => (await findTask(handle.db, task.id))?.chosenAttemptId ?? null, 10_000, "the task's chosen attempt");
     const other = attempts.find((a) => a.id !== chosen)!;
 
     expect(await errorOf(createPullRequest({ userId: alice, taskId: task.id, attemptId: other.id, base: "no-such-branch" }))).toMatchObject({
