@@ -3,9 +3,8 @@ import type { DbHandle } from "@/db";
 
 /**
  * Fan-out of "task X has new events". The notification carries only the task id; readers fetch the rows.
- * With PostgreSQL this is LISTEN/NOTIFY, so an event appended by a runner anywhere reaches every web instance.
- * PGlite is one process's database: the wake-up goes straight to this process's subscribers, without the pg_notify
- * query each flush of each attempt's events would cost PGlite (on the web's one thread).
+ * With PostgreSQL this is LISTEN/NOTIFY, so an event appended by a runner anywhere reaches every web instance;
+ * PGlite's handle delivers it to this process's listeners without a query (db/client.ts).
  */
 const CHANNEL = "patchbay_events";
 
@@ -33,14 +32,6 @@ function wake(reg: Registry, taskId: string) {
 }
 
 export async function publishTaskEvents(handle: DbHandle, taskId: string): Promise<void> {
-  if (handle.kind === "pglite") {
-    // Every PGlite registry of the process (the writer's handle may be another wrapper of the same database; task
-    // ids are unique, so another database's subscribers never match), after this call returns, as a notification.
-    setImmediate(() => {
-      for (const reg of globalForBus.__patchbayBus?.values() ?? []) if (reg.handle.kind === "pglite") wake(reg, taskId);
-    });
-    return;
-  }
   await handle.notify(CHANNEL, taskId);
 }
 

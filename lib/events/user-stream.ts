@@ -9,7 +9,7 @@ import { BOARD_CHANNEL, boardPayload } from "./board-channel";
  * the same ownership checks. Fan-out is one LISTEN per process (PostgreSQL NOTIFY reaches every web instance).
  */
 
-type Registry = { kind: DbHandle["kind"]; subscribers: Map<string, Set<(taskId: string) => void>>; ready: Promise<void> };
+type Registry = { subscribers: Map<string, Set<(taskId: string) => void>>; ready: Promise<void> };
 const globalForBoard = globalThis as unknown as { __patchbayBoard?: Map<DbHandle, Registry> };
 
 function registry(handle: DbHandle): Registry {
@@ -23,7 +23,7 @@ function registry(handle: DbHandle): Registry {
         if (at > 0) wake(subscribers, payload.slice(0, at), payload.slice(at + 1));
       })
       .then(() => undefined);
-    reg = { kind: handle.kind, subscribers, ready };
+    reg = { subscribers, ready };
     globalForBoard.__patchbayBoard.set(handle, reg);
   }
   return reg;
@@ -34,16 +34,10 @@ function wake(subscribers: Registry["subscribers"], ownerId: string, taskId: str
 }
 
 /**
- * Tells the person's open boards that this task changed (for changes that write no status of an attempt). PGlite is
- * one process's database: its boards are told directly, without a pg_notify query on the web's one thread.
+ * Tells the person's open boards that this task changed (for changes that write no status of an attempt). On PGlite
+ * the handle delivers it in this process without a query (db/client.ts).
  */
 export async function publishBoardChange(handle: DbHandle, ownerId: string, taskId: string): Promise<void> {
-  if (handle.kind === "pglite") {
-    setImmediate(() => {
-      for (const reg of globalForBoard.__patchbayBoard?.values() ?? []) if (reg.kind === "pglite") wake(reg.subscribers, ownerId, taskId);
-    });
-    return;
-  }
   await handle.notify(BOARD_CHANNEL, boardPayload(ownerId, taskId));
 }
 
