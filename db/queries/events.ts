@@ -16,20 +16,20 @@ export type NewTaskEvent = {
 /**
  * Appends events of ONE task. The per-task advisory lock makes ids commit in the order they were drawn, so a
  * reader resuming after id N never misses an event that committed late with a smaller id (attempts of a task
- * may be written by different runners at once). `serialized`: the database runs one statement at a time (PGlite).
+ * may be written by different runners at once). `serialized`: the database runs one statement at a time (PGlite);
+ * then the rows written are returned (null otherwise).
  */
-export async function insertEvents(db: Db, taskId: string, events: NewTaskEvent[], opts: { serialized?: boolean } = {}): Promise<void> {
-  if (events.length === 0) return;
+export async function insertEvents(db: Db, taskId: string, events: NewTaskEvent[], opts: { serialized?: boolean } = {}): Promise<TaskEventRow[] | null> {
+  if (events.length === 0) return [];
   // One database connection for everything (PGlite): statements run one at a time, so a single INSERT's ids commit
-  // in order by themselves; the transaction and lock would be three more round trips of each flush.
-  if (opts.serialized) {
-    await db.insert(taskEvents).values(events);
-    return;
-  }
+  // in order by themselves; the transaction and lock would be three more round trips of each flush. Its rows come
+  // back, for this process's readers (lib/events/feed.ts) to take without reading them again.
+  if (opts.serialized) return db.insert(taskEvents).values(events).returning();
   await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${taskId}))`);
     await tx.insert(taskEvents).values(events);
   });
+  return null;
 }
 
 /** Events of a task after an id, in id order. */

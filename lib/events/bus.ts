@@ -1,21 +1,27 @@
 import "server-only";
 import type { DbHandle } from "@/db";
+import type { TaskEventRow } from "@/db/queries/events";
 
 /**
  * Fan-out of "task X has new events". The notification carries only the task id; readers fetch the rows.
  * With PostgreSQL this is LISTEN/NOTIFY, so an event appended by a runner anywhere reaches every web instance;
- * PGlite's handle delivers it to this process's listeners without a query (db/client.ts).
+ * PGlite's handle delivers it to this process's listeners without a query (db/client.ts), and a writer there hands
+ * over the rows it wrote (every writer of a PGlite database is in this process, its statements run one at a time and
+ * their answers come back in order), so that the task's reader need not read them again.
  */
+
+/** What a subscriber is woken with: the rows just written, in id order, when the writer had them (else unknown). */
+export type Wake = (rows?: readonly TaskEventRow[]) => void;
 const CHANNEL = "patchbay_events";
 
-type Registry = { handle: DbHandle; subscribers: Map<string, Set<() => void>>; ready: Promise<void> };
+type Registry = { handle: DbHandle; subscribers: Map<string, Set<Wake>>; ready: Promise<void> };
 const globalForBus = globalThis as unknown as { __patchbayBus?: Map<DbHandle, Registry> };
 
 function registry(handle: DbHandle): Registry {
   globalForBus.__patchbayBus ??= new Map();
   let reg = globalForBus.__patchbayBus.get(handle);
   if (!reg) {
-    const subscribers = new Map<string, Set<() => void>>();
+    const subscribers = new Map<string, Set<Wake>>();
     const ready = handle
       .listen(CHANNEL, (taskId) => {
         if (reg) wake(reg, taskId);
@@ -27,16 +33,22 @@ function registry(handle: DbHandle): Registry {
   return reg;
 }
 
-function wake(reg: Registry, taskId: string) {
-  for (const fn of reg.subscribers.get(taskId) ?? []) fn();
+function wake(reg: Registry, taskId: string, rows?: readonly TaskEventRow[]) {
+  for (const fn of reg.subscribers.get(taskId) ?? []) fn(rows);
 }
 
-export async function publishTaskEvents(handle: DbHandle, taskId: string): Promise<void> {
+/** Tells the task's readers that events were written; `rows`: those rows, when the database returned them (PGlite). */
+export async function publishTaskEvents(handle: DbHandle, taskId: string, rows?: readonly TaskEventRow[] | null): Promise<void> {
+  if (rows && handle.kind === "pglite") {
+    const reg = globalForBus.__patchbayBus?.get(handle);
+    if (reg) wake(reg, taskId, rows);
+    return;
+  }
   await handle.notify(CHANNEL, taskId);
 }
 
 /** Calls `onWake` whenever new events of the task may be there. Resolves once listening. */
-export async function subscribeTaskEvents(handle: DbHandle, taskId: string, onWake: () => void): Promise<() => void> {
+export async function subscribeTaskEvents(handle: DbHandle, taskId: string, onWake: Wake): Promise<() => void> {
   const reg = registry(handle);
   await reg.ready;
   let set = reg.subscribers.get(taskId);

@@ -1,6 +1,6 @@
 import "server-only";
 import type { DbHandle } from "@/db";
-import { listRecentTaskEvents, listTaskEventsAfter } from "@/db/queries/events";
+import { listRecentTaskEvents, listTaskEventsAfter, type TaskEventRow } from "@/db/queries/events";
 import { logError } from "@/lib/log";
 import { subscribeTaskEvents } from "./bus";
 import { encodeEvent, joinEncoded, type EncodedEvent } from "./sse";
@@ -22,7 +22,8 @@ type Page = { events: EncodedEvent[]; chunk: Uint8Array; at: number };
  * and each event is serialised once: every viewer past its own cursor gets the same bytes. The newest events stay
  * encoded in memory (the tail), so a viewer joining or resuming costs no query unless it starts further back; then
  * it reads older pages first (shared with viewers joining at the same place), and the tail last, so it sees every
- * row once and in order.
+ * row once and in order. When the writer hands over the rows it wrote (PGlite, lib/events/bus.ts) and they follow
+ * what the feed holds, the wake-up costs no query at all.
  */
 class TaskFeed {
   private clients = new Set<Client>();
@@ -35,6 +36,12 @@ class TaskFeed {
   private cached = new Map<number, Page>();
   private pumping = false;
   private again = false;
+  /** The initial read is done: rows handed over may be taken from now on. */
+  private settled = false;
+  /** The newest seq seen of each attempt (seqs of an attempt are drawn one by one by its writer). */
+  private lastSeq = new Map<string, number>();
+  /** Whether the tail holds the task's every event (then an attempt not in it has none yet). */
+  private complete = false;
   private unsubscribe: (() => void) | null = null;
   private ready: Promise<void>;
 
@@ -44,11 +51,14 @@ class TaskFeed {
     private readonly onEmpty: () => void,
   ) {
     this.ready = (async () => {
-      this.unsubscribe = await subscribeTaskEvents(handle, taskId, () => void this.pump());
+      this.unsubscribe = await subscribeTaskEvents(handle, taskId, (rows) => this.wake(rows));
       const recent = await listRecentTaskEvents(handle.db, taskId, TAIL_ROWS);
-      this.tailFrom = recent.length < TAIL_ROWS ? 0 : recent[0].id - 1;
+      this.complete = recent.length < TAIL_ROWS;
+      this.tailFrom = this.complete ? 0 : recent[0].id - 1;
       this.lastId = recent.at(-1)?.id ?? 0;
+      this.note(recent);
       this.append(recent.map(encodeEvent));
+      this.settled = true;
     })();
   }
 
@@ -147,6 +157,46 @@ class TaskFeed {
     return reading;
   }
 
+  /**
+   * New events were written. The rows handed over are taken as they are when nothing is being read and they follow
+   * what the feed holds: ids past the newest, and each attempt's seqs right after its last (so a batch whose write
+   * failed, or a writer the feed never heard from, sends it to the database). Otherwise it reads.
+   */
+  private wake(rows?: readonly TaskEventRow[]) {
+    if (rows && rows.length > 0 && this.settled && !this.pumping && this.follows(rows)) {
+      this.take(rows);
+      return;
+    }
+    void this.pump();
+  }
+
+  private follows(rows: readonly TaskEventRow[]): boolean {
+    let id = this.lastId;
+    const seqs = new Map<string, number>();
+    for (const row of rows) {
+      if (row.taskId !== this.taskId || row.id <= id) return false;
+      id = row.id;
+      const last = seqs.get(row.attemptId) ?? this.lastSeq.get(row.attemptId) ?? (this.complete ? -1 : undefined);
+      if (last === undefined || row.seq !== last + 1) return false;
+      seqs.set(row.attemptId, row.seq);
+    }
+    return true;
+  }
+
+  private note(rows: readonly TaskEventRow[]) {
+    for (const row of rows) this.lastSeq.set(row.attemptId, Math.max(row.seq, this.lastSeq.get(row.attemptId) ?? -1));
+  }
+
+  /** Rows past the newest: into the tail, and to every viewer. */
+  private take(rows: readonly TaskEventRow[]) {
+    this.lastId = rows[rows.length - 1].id;
+    this.note(rows);
+    const events = rows.map(encodeEvent);
+    this.append(events);
+    const chunk = joinEncoded(events);
+    for (const client of this.clients) if (client.ready) this.deliver(client, events, chunk);
+  }
+
   private async pump() {
     if (this.pumping) {
       this.again = true;
@@ -160,11 +210,7 @@ class TaskFeed {
         for (;;) {
           const rows = await listTaskEventsAfter(this.handle.db, this.taskId, this.lastId, PAGE);
           if (rows.length === 0) break;
-          this.lastId = rows[rows.length - 1].id;
-          const events = rows.map(encodeEvent);
-          this.append(events);
-          const chunk = joinEncoded(events);
-          for (const client of this.clients) if (client.ready) this.deliver(client, events, chunk);
+          this.take(rows);
           if (rows.length < PAGE) break;
         }
       } while (this.again);

@@ -86,8 +86,8 @@ export class AttemptEventWriter {
     if (batch.length === 0) return this.flushing;
     this.flushing = this.flushing
       .then(async () => {
-        await insertEvents(this.handle.db, this.taskId, batch, { serialized: this.handle.kind === "pglite" });
-        await publishTaskEvents(this.handle, this.taskId);
+        const rows = await insertEvents(this.handle.db, this.taskId, batch, { serialized: this.handle.kind === "pglite" });
+        await publishTaskEvents(this.handle, this.taskId, rows);
       })
       .catch((err) => logError("could not write task events", err));
     return this.flushing;

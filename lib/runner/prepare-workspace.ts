@@ -17,7 +17,7 @@ import { BASE_NAMESPACE, buildEntry, evictEntries, findEntry, holdEntry, newestO
 import { git } from "./git";
 import { moveToCommit, PhaseFailure, restoreSnapshot, runSetupScript } from "./setup-phase";
 import { takeSnapshot } from "./snapshot";
-import { createCheckout, createGitDir, fetchRestoreRef, mirrorObjectsEnv, type AttemptWorkspace, type CheckoutTarget } from "./workspace";
+import { createCheckout, createGitDir, fetchRestoreRef, mirrorObjectsEnv, NO_TEMPLATE, type AttemptWorkspace, type CheckoutTarget } from "./workspace";
 import { spawnViaHelperOk } from "@/lib/sandbox/spawner";
 
 type SandboxBase = Omit<SandboxOptions, "mode" | "network" | "env">;
@@ -290,7 +290,7 @@ async function mountOverlay(opts: Parameters<typeof prepareWorkspace>[0], entry:
 async function buildPrepared(opts: Parameters<typeof prepareWorkspace>[0], environment: EnvironmentRow, target: CheckoutTarget & { root: string; mount: string; repo: string }) {
   await createCheckout({ mirror: opts.mirror, target, commit: opts.baseCommit });
   await handToSandboxUser([target.tree, target.gitDir], target.root, opts.sandboxUser);
-  await git(["init", "--bare", "-q", target.repo]);
+  await git(["init", "--bare", "-q", NO_TEMPLATE, target.repo]);
   await fs.chmod(target.repo, 0o700);
   await fs.writeFile(path.join(target.repo, "objects", "info", "alternates"), `${path.join(opts.mirror, "objects")}\n`);
   const base: SandboxBase = { ...opts.sandboxBase, workspaceDir: target.tree, extraReadOnlyBinds: [{ hostPath: target.gitDir, sandboxPath: "/workspace-git" }] };

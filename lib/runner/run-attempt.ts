@@ -50,6 +50,12 @@ async function sandboxAvailable(bwrapPath: string) {
   return result;
 }
 
+/**
+ * Steps after `preparing` and before the end: the task is "running" through all of them whatever its other attempts
+ * do, so moving between them changes nothing of the task (its row, its board card) and it is not recomputed.
+ */
+const WITHIN_RUNNING = new Set<AttemptStatus>(["setup", "running", "finalizing"]);
+
 /** Why a running job was stopped from outside. */
 export type StopReason = "cancel" | "timeout" | "lease_lost" | "shutdown";
 
@@ -190,7 +196,7 @@ export async function runAttemptJob(opts: {
   const setStatus = async (status: AttemptStatus, extra: Record<string, unknown> = {}) => {
     await updateAttempt(db, attempt.id, { status, ...extra });
     await events.append("status", { status });
-    await refreshTaskStatus(db, task.id);
+    if (!WITHIN_RUNNING.has(status)) await refreshTaskStatus(db, task.id);
   };
 
   let sandbox: Sandbox | null = null;

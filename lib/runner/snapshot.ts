@@ -49,17 +49,18 @@ const REPORT_END = "@@patchbay-snapshot-report-end@@";
 const STAGE_SCRIPT = `set -eu
 S=/tmp/patchbay-snapshot
 rm -rf "$S.git" "$S.index" "$S.nested"
-git init -q --bare "$S.git"
+git init -q --bare --template= "$S.git"
 echo /workspace-git/objects > "$S.git/objects/info/alternates"
 # Over a prepared environment: its objects, and the index that describes its files (nothing is hashed twice).
 if [ -d /prepared-objects ]; then echo /prepared-objects >> "$S.git/objects/info/alternates"; fi
 if [ -f /prepared/index ]; then cp /prepared/index "$S.index"; elif [ -f /workspace-git/index ]; then cp /workspace-git/index "$S.index"; fi
 export GIT_DIR="$S.git" GIT_WORK_TREE=/workspace GIT_INDEX_FILE="$S.index"
 cd /workspace
-# Only what git could not read gets a mode change (a blanket chmod -R would copy every file up in an overlay).
-find . -type d ! -perm -u=rx -exec chmod u+rx {} \\; 2>/dev/null || true
-find . ! -type d ! -type l ! -perm -u=r -exec chmod u+r {} + 2>/dev/null || true
-find . -mindepth 2 -name .git -prune -printf '%P\\0' | sed -z 's#/\\.git$##' > "$S.nested" || true
+# One walk: only what git could not read gets a mode change (a blanket chmod -R would copy every file up in an
+# overlay; a directory is fixed before find goes into it), and every nested .git (below the top) is listed, not
+# entered.
+find . \\( -type d ! -perm -u=rx -exec chmod u+rx {} \\; \\) , \\( ! -type d ! -type l ! -perm -u=r -exec chmod u+r {} + \\) , \\
+  \\( -path './*/.git' -prune -printf '%P\\0' \\) 2>/dev/null | sed -z 's#/\\.git$##' > "$S.nested" || true
 { printf '.\\0:(exclude,literal,top).git\\0'; sed -z 's#^#:(exclude,literal,top)#' "$S.nested"; } |
   git add -A --pathspec-from-file=- --pathspec-file-nul
 tree=$(git write-tree)
@@ -71,7 +72,7 @@ if [ -d /prepared-out ]; then cp "$S.index" /prepared-out/index; fi
   printf '\\n${REPORT_START}\\n%s\\n' "$commit"
   cat "$S.nested"
   printf '\\0--\\0'
-  git check-ignore -z --stdin < "$S.nested" || true
+  if [ -s "$S.nested" ]; then git check-ignore -z --stdin < "$S.nested" || true; fi
   printf '\\n${REPORT_END}\\n'
 } >&2
 # The new objects (thin: the host has the base, and the prepared commit $2 when given).

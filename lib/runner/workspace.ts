@@ -79,7 +79,7 @@ export async function syncMirror(opts: {
       .catch(() => false);
     if (!exists) {
       await fs.mkdir(dir, { recursive: true });
-      await git(["init", "--bare", "-q", dir]);
+      await git(["init", "--bare", "-q", NO_TEMPLATE, dir]);
     } else if (Date.now() - (fetchedAt.get(dir) ?? 0) < (opts.freshMs ?? 0)) {
       return dir;
     }
@@ -116,10 +116,13 @@ export async function ensureHostRepo(opts: { mirror: string; workspace: AttemptW
   const dir = opts.workspace.hostRepo;
   if (await fs.stat(path.join(dir, "HEAD")).then(() => true, () => false)) return;
   await fs.mkdir(opts.workspace.root, { recursive: true, mode: 0o755 });
-  await git(["init", "--bare", "-q", dir]);
+  await git(["init", "--bare", "-q", NO_TEMPLATE, dir]);
   await fs.chmod(dir, 0o700);
   await fs.writeFile(path.join(dir, "objects", "info", "alternates"), `${path.join(opts.mirror, "objects")}\n`);
 }
+
+/** `git init` without the template's sample hooks and info files: nothing of ours reads them (hooks are off). */
+export const NO_TEMPLATE = "--template=";
 
 /** Where a checkout goes: its files and its git dir (kept outside them). */
 export type CheckoutTarget = { tree: string; gitDir: string };
@@ -147,16 +150,21 @@ export async function createCheckout(opts: { mirror: string; target: CheckoutTar
  * files, so git's stat cache holds) or else the commit's tree without stat data.
  */
 export async function createGitDir(opts: { mirror: string; gitDir: string; commit: string; indexFrom?: string }): Promise<void> {
+  if (!/^[0-9a-f]{40}$/.test(opts.commit)) throw new Error(`not a commit id: ${opts.commit}`);
   await fs.rm(opts.gitDir, { recursive: true, force: true });
-  await git(["init", "-q", "--bare", opts.gitDir]);
-  await git(["config", "core.bare", "false"], { gitDir: opts.gitDir });
+  await git(["init", "-q", "--bare", NO_TEMPLATE, opts.gitDir]);
+  // A git dir with a work tree (core.bare false) and HEAD detached at the commit: both files written here rather
+  // than by two more git processes a turn (git reads them as written: "bare = false", a bare commit id in HEAD).
+  const config = path.join(opts.gitDir, "config");
+  const written = await fs.readFile(config, "utf8");
+  if (!/^\tbare = true$/m.test(written)) throw new Error("unexpected config from git init");
+  await fs.writeFile(config, written.replace(/^\tbare = true$/m, "\tbare = false"));
+  await fs.writeFile(path.join(opts.gitDir, "HEAD"), `${opts.commit}\n`);
   // No copy of the objects: the mirror's, read-only, at the path every sandbox binds it (the host's git is given
   // the real path through the environment).
   await fs.writeFile(path.join(opts.gitDir, "objects", "info", "alternates"), `${SANDBOX_MIRROR}/objects\n`);
-  const g = { gitDir: opts.gitDir, env: mirrorObjectsEnv(opts.mirror) };
-  await git(["update-ref", "--no-deref", "HEAD", opts.commit], g);
   if (opts.indexFrom) await fs.copyFile(path.join(opts.indexFrom, "index"), path.join(opts.gitDir, "index"));
-  else await git(["read-tree", opts.commit], g);
+  else await git(["read-tree", opts.commit], { gitDir: opts.gitDir, env: mirrorObjectsEnv(opts.mirror) });
 }
 
 /** Where sandboxes see the repository's mirror (read-only), for git dirs that borrow its objects. */

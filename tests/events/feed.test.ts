@@ -109,4 +109,24 @@ describe.each(dbKinds)("task feed on %s", (kind) => {
     for (const v of viewers) expect(v.chunks.at(-1)).toBe(viewers[0].chunks.at(-1));
     for (const leave of leaves) leave();
   });
+
+  it("rows written without a wake-up are not skipped when a writer then hands its own rows over", async () => {
+    const { taskId, attemptId } = await newTask();
+    const v = viewer();
+    const leave = await joinTaskFeed(db, taskId, 0, v.send);
+    const writer = await AttemptEventWriter.open(db, { taskId, attemptId, turn: 0 });
+    await writer.append("status", { status: "preparing" });
+    await until(() => v.ids.length === 1, "the first event");
+    // Behind the feed's back (no wake-up): two rows of the attempt; a writer opened after them starts past them.
+    for (const [seq, text] of [[1, "a"], [2, "b"]] as const) {
+      await insertEvents(db.db, taskId, [{ taskId, attemptId, turn: 0, seq, type: "log", payload: { chunkId: "c1", stream: "stdout", text } }]);
+    }
+    const late = await AttemptEventWriter.open(db, { taskId, attemptId, turn: 0 });
+    await late.append("status", { status: "running" });
+    await late.append("status", { status: "finalizing" });
+    await until(() => v.ids.length === 5, "all five events");
+    const rows = await db.db.query.taskEvents.findMany({ where: (t, { eq }) => eq(t.taskId, taskId), orderBy: (t, { asc }) => asc(t.id) });
+    expect(v.ids).toEqual(rows.map((r) => r.id));
+    leave();
+  });
 });
