@@ -60,8 +60,10 @@ export class AttemptEventWriter {
   /**
    * Queues an event; chatty types are written within FLUSH_MS, others at once. A coalesced text event right after
    * one of the same kind (same type, chunk and stream) is merged into it, so a streamed reply is a few rows.
+   * `batch`: written within FLUSH_MS too, with what follows (a command's start, its output and its end are then one
+   * write), but never merged.
    */
-  append(type: TaskEventType, raw: Record<string, unknown>, opts: { coalesce?: boolean } = {}): Promise<void> {
+  append(type: TaskEventType, raw: Record<string, unknown>, opts: { coalesce?: boolean; batch?: boolean } = {}): Promise<void> {
     const payload = storable(raw) as Record<string, unknown>;
     const last = this.pending.at(-1);
     if (opts.coalesce && last && mergeable(last, type, payload)) {
@@ -70,7 +72,7 @@ export class AttemptEventWriter {
       return Promise.resolve();
     }
     this.pending.push({ taskId: this.taskId, attemptId: this.attemptId, turn: this.turn, seq: ++this.seq, type, payload });
-    if (opts.coalesce) {
+    if (opts.coalesce || opts.batch) {
       this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
       return Promise.resolve();
     }

@@ -2,7 +2,11 @@ import "server-only";
 import type { AgentActivity, AgentEvent } from "@/lib/agent/types";
 import type { AttemptEventWriter } from "@/lib/events/writer";
 
-/** Maps the agent loop's events onto task_events rows (see DESIGN.md §2 for the types). */
+/**
+ * Maps the agent loop's events onto task_events rows (see DESIGN.md §2 for the types). A command's start is written
+ * at once (it stays in the log if the runner dies while the command runs); its end, plans and patches go out with
+ * the next write, within the writer's 60 ms window, so that a quick command's output and end are one write.
+ */
 export function recordAgentEvent(events: AttemptEventWriter, e: AgentEvent): Promise<void> {
   switch (e.type) {
     case "message_delta":
@@ -14,19 +18,23 @@ export function recordAgentEvent(events: AttemptEventWriter, e: AgentEvent): Pro
     case "output":
       return events.append("log", { commandId: e.commandId, chunkId: e.chunkId, stream: e.stream, text: e.text }, { coalesce: true });
     case "command_end":
-      return events.append("command", {
-        phase: "end",
-        commandId: e.commandId,
-        chunkId: e.chunkId,
-        exitCode: e.exitCode,
-        durationMs: e.durationMs,
-        timedOut: e.timedOut,
-        truncated: e.truncated,
-      });
+      return events.append(
+        "command",
+        {
+          phase: "end",
+          commandId: e.commandId,
+          chunkId: e.chunkId,
+          exitCode: e.exitCode,
+          durationMs: e.durationMs,
+          timedOut: e.timedOut,
+          truncated: e.truncated,
+        },
+        { batch: true },
+      );
     case "plan":
-      return events.append("plan", { explanation: e.explanation ?? null, plan: e.plan });
+      return events.append("plan", { explanation: e.explanation ?? null, plan: e.plan }, { batch: true });
     case "patch":
-      return events.append("patch", { changed: e.changed, failures: e.failures });
+      return events.append("patch", { changed: e.changed, failures: e.failures }, { batch: true });
     case "usage":
       return events.append(
         "usage",
