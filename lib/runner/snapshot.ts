@@ -61,18 +61,17 @@ cd /workspace
 # entered.
 find . \\( -type d ! -perm -u=rx -exec chmod u+rx {} \\; \\) , \\( ! -type d ! -type l ! -perm -u=r -exec chmod u+r {} + \\) , \\
   \\( -path './*/.git' -prune -printf '%P\\0' \\) 2>/dev/null | sed -z 's#/\\.git$##' > "$S.nested" || true
-{ printf '.\\0:(exclude,literal,top).git\\0'; sed -z 's#^#:(exclude,literal,top)#' "$S.nested"; } |
+{ printf '.\\0:(exclude,literal,top).git\\0'; if [ -s "$S.nested" ]; then sed -z 's#^#:(exclude,literal,top)#' "$S.nested"; fi; } |
   git add -A --pathspec-from-file=- --pathspec-file-nul
 tree=$(git write-tree)
-commit=$(echo "Patchbay snapshot" | git commit-tree "$tree" -p "$1")
+commit=$(git commit-tree "$tree" -p "$1" -m "Patchbay snapshot")
 # Building a cache entry: keep the index for the attempts that will start from it.
 if [ -d /prepared-out ]; then cp "$S.index" /prepared-out/index; fi
 # The report goes to stderr between markers (stdout carries the pack).
 {
   printf '\\n${REPORT_START}\\n%s\\n' "$commit"
-  cat "$S.nested"
-  printf '\\0--\\0'
-  if [ -s "$S.nested" ]; then git check-ignore -z --stdin < "$S.nested" || true; fi
+  # Nested repositories are rare: without any, no process is started for them.
+  if [ -s "$S.nested" ]; then cat "$S.nested"; printf '\\0--\\0'; git check-ignore -z --stdin < "$S.nested" || true; else printf '\\0--\\0'; fi
   printf '\\n${REPORT_END}\\n'
 } >&2
 # The new objects (thin: the host has the base, and the prepared commit $2 when given).
