@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../client";
 import { steerMessages } from "../schema";
 
@@ -16,6 +16,16 @@ export async function takeSteerMessages(db: Db, attemptId: string): Promise<stri
     .where(and(eq(steerMessages.attemptId, attemptId), isNull(steerMessages.deliveredAt)))
     .returning({ text: steerMessages.text, createdAt: steerMessages.createdAt });
   return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).map((r) => r.text);
+}
+
+/** Which of these attempts have messages not yet delivered. */
+export async function steerPendingAmong(db: Db, attemptIds: string[]): Promise<Set<string>> {
+  if (attemptIds.length === 0) return new Set();
+  const rows = await db
+    .selectDistinct({ id: steerMessages.attemptId })
+    .from(steerMessages)
+    .where(and(inArray(steerMessages.attemptId, attemptIds), isNull(steerMessages.deliveredAt)));
+  return new Set(rows.map((r) => r.id));
 }
 
 export async function pendingSteerMessages(db: Db, attemptId: string) {

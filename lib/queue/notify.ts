@@ -19,3 +19,10 @@ export async function notifyWarm(handle: DbHandle, request: { repoFullName: stri
 export async function notifyCancel(handle: DbHandle, attemptId: string): Promise<void> {
   await handle.notify(CANCEL_CHANNEL, attemptId);
 }
+
+/** A person sent a message to a working attempt (payload: the attempt id): its runner reads it at the next step. */
+export const STEER_CHANNEL = "patchbay_steer";
+
+export async function notifySteer(handle: DbHandle, attemptId: string): Promise<void> {
+  await handle.notify(STEER_CHANNEL, attemptId);
+}

@@ -186,6 +186,12 @@ export async function runAttemptJob(opts: {
   job: JobRow;
   signal: AbortSignal;
   stopReason: () => StopReason | null;
+  /**
+   * Whether a message to the attempt may be waiting (the flag is then cleared): the steer queue is read only then,
+   * not at every step of the agent (the runner flags the first step, a steer's notification, and what its heartbeat
+   * finds).
+   */
+  steerWaiting: () => boolean;
 }): Promise<AttemptStatus> {
   const { handle, config, job } = opts;
   const db = handle.db;
@@ -360,7 +366,7 @@ export async function runAttemptJob(opts: {
       prompt: turn.prompt ?? task.prompt,
       promptImages: turn.images,
       priorTurns: turn.prior,
-      steer: () => takeSteerMessages(db, attempt.id),
+      steer: async () => (opts.steerWaiting() ? takeSteerMessages(db, attempt.id) : []),
       exec,
       startCommand,
       fs: patchFs,

@@ -4,7 +4,8 @@ import type { DbHandle } from "@/db";
 import { cancelRequestedAmong, claimJob, finishJob, reapExpiredJobs, renewLeases, type JobRow } from "@/db/queries/jobs";
 import { findAttempt, refreshTaskStatus, updateAttempt } from "@/db/queries/tasks";
 import { AttemptEventWriter } from "@/lib/events/writer";
-import { CANCEL_CHANNEL, JOBS_CHANNEL, WARM_CHANNEL } from "@/lib/queue/notify";
+import { CANCEL_CHANNEL, JOBS_CHANNEL, STEER_CHANNEL, WARM_CHANNEL } from "@/lib/queue/notify";
+import { steerPendingAmong } from "@/db/queries/steer";
 import { warm } from "./warm";
 import type { RunnerConfig } from "./config";
 import os from "node:os";
@@ -17,7 +18,8 @@ import { runAttemptJob, type StopReason } from "./run-attempt";
 
 const FINAL = new Set(["succeeded", "failed", "cancelled", "timed_out"]);
 
-type ActiveJob = { job: JobRow; controller: AbortController; reason: StopReason | null; done: Promise<void> };
+/** `steer`: a message to the attempt may be waiting (announced, or found by the heartbeat); its next step reads it. */
+type ActiveJob = { job: JobRow; controller: AbortController; reason: StopReason | null; done: Promise<void>; steer: boolean };
 
 export type Runner = {
   readonly id: string;
@@ -78,11 +80,17 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
 
   function start(job: JobRow) {
     const controller = new AbortController();
-    const aj: ActiveJob = { job, controller, reason: null, done: Promise.resolve() };
+    // The first step reads the queue whatever: a message may have come before this runner took the job.
+    const aj: ActiveJob = { job, controller, reason: null, done: Promise.resolve(), steer: true };
+    const steerWaiting = () => {
+      const waiting = aj.steer;
+      aj.steer = false;
+      return waiting;
+    };
     const timeout = setTimeout(() => stopJob(aj, "timeout"), config.attemptTimeoutMs);
     aj.done = (async () => {
       try {
-        const status = await runAttemptJob({ handle, config, job, signal: controller.signal, stopReason: () => aj.reason });
+        const status = await runAttemptJob({ handle, config, job, signal: controller.signal, stopReason: () => aj.reason, steerWaiting });
         await finishJob(handle.db, job.id, status === "succeeded" ? "done" : status === "cancelled" ? "cancelled" : "failed");
       } catch (err) {
         logError("runner job crashed", err);
@@ -97,7 +105,10 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
     active.set(job.id, aj);
   }
 
-  /** Every second: all of this runner's leases renewed, and any stop asked for, in two statements whatever the count. */
+  /**
+   * Every second: all of this runner's leases renewed, any stop asked for and any message waiting, in three
+   * statements whatever the count.
+   */
   let beating = false;
   async function heartbeat() {
     const held = [...active.values()];
@@ -113,6 +124,9 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
       });
       const cancelled = await cancelRequestedAmong(handle.db, kept.map((aj) => aj.job.attemptId));
       for (const aj of kept) if (cancelled.has(aj.job.attemptId)) stopJob(aj, "cancel");
+      // A message whose notification was lost (a dropped listener connection) still arrives within a second.
+      const steered = await steerPendingAmong(handle.db, kept.map((aj) => aj.job.attemptId));
+      for (const aj of kept) if (steered.has(aj.job.attemptId)) aj.steer = true;
     } catch (err) {
       logError("runner heartbeat failed", err);
     } finally {
@@ -146,6 +160,9 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
   });
   const unlistenCancel = await handle.listen(CANCEL_CHANNEL, (attemptId) => {
     for (const aj of active.values()) if (aj.job.attemptId === attemptId) stopJob(aj, "cancel");
+  });
+  const unlistenSteer = await handle.listen(STEER_CHANNEL, (attemptId) => {
+    for (const aj of active.values()) if (aj.job.attemptId === attemptId) aj.steer = true;
   });
   /** Prepared environments past their TTL, of an older generation or beyond the disk budget leave the disk. */
   async function evictCache() {
@@ -190,6 +207,7 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
       await unlistenJobs();
       await unlistenWarm();
       await unlistenCancel();
+      await unlistenSteer();
       for (const aj of active.values()) stopJob(aj, "shutdown");
       await Promise.all([...active.values()].map((aj) => aj.done));
       await poolWarmed;

@@ -1,8 +1,9 @@
 import "server-only";
-import { getDb } from "@/db";
+import { getDbHandle } from "@/db";
 import { insertSteerMessage } from "@/db/queries/steer";
 import { findAttempt } from "@/db/queries/tasks";
 import { AppError, notFound } from "@/lib/errors";
+import { notifySteer } from "@/lib/queue/notify";
 import { requireOwnTask } from "./access";
 
 const WORKING = new Set(["queued", "preparing", "setup", "running"]);
@@ -14,7 +15,8 @@ const WORKING = new Set(["queued", "preparing", "setup", "running"]);
  */
 export async function steerAttempt({ userId, taskId, attemptId, text }: { userId: string; taskId: string; attemptId: string; text: string }) {
   const task = await requireOwnTask({ userId, taskId });
-  const db = await getDb();
+  const handle = await getDbHandle();
+  const db = handle.db;
   const attempt = await findAttempt(db, attemptId);
   if (!attempt || attempt.taskId !== task.id) throw notFound("No such attempt.");
   if (task.engine && task.engine !== "patchbay") {
@@ -24,5 +26,6 @@ export async function steerAttempt({ userId, taskId, attemptId, text }: { userId
     throw new AppError("not_working", "The agent is not working any more: send a follow-up instead.", 409);
   }
   const saved = await insertSteerMessage(db, { taskId: task.id, attemptId: attempt.id, turn: attempt.turn, text });
+  await notifySteer(handle, attempt.id);
   return { id: saved.id, attemptId: attempt.id, queued: true };
 }

@@ -11,6 +11,7 @@ import { startRunner, type Runner } from "@/lib/runner/runner";
 import { cancelTask } from "@/lib/tasks/cancel";
 import { addFollowUp } from "@/lib/tasks/follow-up";
 import { steerAttempt } from "@/lib/tasks/steer";
+import { insertSteerMessage } from "@/db/queries/steer";
 import { fakeRepo } from "../pr/helpers";
 import { dbKinds, openTestDb } from "../helpers/db";
 import { startTestStack, setProcessDb, waitFor, type TestStack } from "../helpers/stack";
@@ -179,6 +180,21 @@ describe.each(dbKinds)("runner on %s", (kind) => {
     expect(commandEnd).toBeLessThan(steer);
     expect(steer).toBeLessThan(message);
     await expect(steerAttempt({ userId, taskId: task.id, attemptId: attempt.id, text: "too late" })).rejects.toMatchObject({ code: "not_working" });
+  });
+
+  it("still delivers a message whose notification was lost: the runner's heartbeat finds it", async () => {
+    // The slow command is the second step: the agent has looked at its (empty) steer queue once already.
+    const { task, attempts } = await newTask("[scenario:steerable-late] tock for a while");
+    await waitFor(async () => {
+      const events = await listAttemptEvents(handle.db, attempts[0].id);
+      return events.some((e) => e.type === "log" && String(e.payload.text).includes("tock 2"));
+    }, 30_000, "the slow command to start");
+    // Written as the steer route does, but without its notification.
+    await insertSteerMessage(handle.db, { taskId: task.id, attemptId: attempts[0].id, turn: 0, text: "Also print the date at the end" });
+    const attempt = await finished(attempts[0].id);
+    expect(attempt.summary).toContain("Understood");
+    const events = await listAttemptEvents(handle.db, attempt.id);
+    expect(events.find((e) => e.type === "steer")?.payload.text).toBe("Also print the date at the end");
   });
 
   it("sends the images attached to a prompt to the model as image input, and refuses someone else's image", async () => {
