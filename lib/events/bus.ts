@@ -1,6 +1,7 @@
 import "server-only";
 import type { DbHandle } from "@/db";
 import type { TaskEventRow } from "@/db/queries/events";
+import { logError } from "@/lib/log";
 
 /**
  * Fan-out of "task X has new events". The notification carries only the task id; readers fetch the rows.
@@ -9,10 +10,10 @@ import type { TaskEventRow } from "@/db/queries/events";
  * over the rows it wrote (every writer of a PGlite database is in this process, its statements run one at a time and
  * their answers come back in order), so that the task's reader need not read them again.
  */
+const CHANNEL = "patchbay_events";
 
 /** What a subscriber is woken with: the rows just written, in id order, when the writer had them (else unknown). */
 export type Wake = (rows?: readonly TaskEventRow[]) => void;
-const CHANNEL = "patchbay_events";
 
 type Registry = { handle: DbHandle; subscribers: Map<string, Set<Wake>>; ready: Promise<void> };
 const globalForBus = globalThis as unknown as { __patchbayBus?: Map<DbHandle, Registry> };
@@ -41,7 +42,14 @@ function wake(reg: Registry, taskId: string, rows?: readonly TaskEventRow[]) {
 export async function publishTaskEvents(handle: DbHandle, taskId: string, rows?: readonly TaskEventRow[] | null): Promise<void> {
   if (rows && handle.kind === "pglite") {
     const reg = globalForBus.__patchbayBus?.get(handle);
-    if (reg) wake(reg, taskId, rows);
+    // Inside the writer's flush: a reader's failure is the reader's, not a failed write of the events.
+    if (reg) {
+      try {
+        wake(reg, taskId, rows);
+      } catch (err) {
+        logError("task feed update failed", err);
+      }
+    }
     return;
   }
   await handle.notify(CHANNEL, taskId);

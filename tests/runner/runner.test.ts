@@ -79,6 +79,13 @@ describe.each(dbKinds)("runner on %s", (kind) => {
       return a && FINAL.includes(a.status) ? a : null;
     }, 60_000, `attempt ${attemptId} to finish`);
 
+  /** Waits until the attempt's log shows `text` (its slow command is running). */
+  const logged = (attemptId: string, text: string) =>
+    waitFor(async () => {
+      const events = await listAttemptEvents(handle.db, attemptId);
+      return events.some((e) => e.type === "log" && String(e.payload.text).includes(text));
+    }, 30_000, "the slow command to start");
+
   it("works a Code task: edits with apply_patch, runs the tests in the sandbox, stores the diff", async () => {
     const { task, attempts } = await newTask("Make greet trim the name before greeting");
     const attempt = await finished(attempts[0].id);
@@ -163,10 +170,7 @@ describe.each(dbKinds)("runner on %s", (kind) => {
 
   it("delivers a message sent while the agent works at its next step; the agent acknowledges it", async () => {
     const { task, attempts } = await newTask("[scenario:steerable] tick for a while");
-    await waitFor(async () => {
-      const events = await listAttemptEvents(handle.db, attempts[0].id);
-      return events.some((e) => e.type === "log" && String(e.payload.text).includes("tick 2"));
-    }, 30_000, "the slow command to start");
+    await logged(attempts[0].id, "tick 2");
     await steerAttempt({ userId, taskId: task.id, attemptId: attempts[0].id, text: "Also print the date at the end" });
     const attempt = await finished(attempts[0].id);
     expect(attempt.status).toBe("succeeded");
@@ -185,10 +189,7 @@ describe.each(dbKinds)("runner on %s", (kind) => {
   it("still delivers a message whose notification was lost: the runner's heartbeat finds it", async () => {
     // The slow command is the second step: the agent has looked at its (empty) steer queue once already.
     const { task, attempts } = await newTask("[scenario:steerable-late] tock for a while");
-    await waitFor(async () => {
-      const events = await listAttemptEvents(handle.db, attempts[0].id);
-      return events.some((e) => e.type === "log" && String(e.payload.text).includes("tock 2"));
-    }, 30_000, "the slow command to start");
+    await logged(attempts[0].id, "tock 2");
     // Written as the steer route does, but without its notification.
     await insertSteerMessage(handle.db, { taskId: task.id, attemptId: attempts[0].id, turn: 0, text: "Also print the date at the end" });
     const attempt = await finished(attempts[0].id);
