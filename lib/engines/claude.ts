@@ -59,11 +59,12 @@ export function claudeEngine(config: EnginesConfig): Engine {
       if (!config.anthropic) return { code: "model_not_configured", message: "Claude Code needs a model: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for a compatible server)." };
       return null;
     },
-    sandbox({ stateFile }) {
+    packageDir: "error" in located ? null : located.dir,
+    sandbox({ stateFile, packageDir }) {
       if ("error" in located || !config.anthropic) throw new Error("claude engine unavailable");
       const model = config.anthropic.model;
       return {
-        binds: [{ hostPath: located.dir, sandboxPath: SANDBOX_ENGINE_DIR }, ...(stateFile ? [{ hostPath: stateFile, sandboxPath: SANDBOX_STATE_FILE }] : [])],
+        binds: [{ hostPath: packageDir ?? located.dir, sandboxPath: SANDBOX_ENGINE_DIR }, ...(stateFile ? [{ hostPath: stateFile, sandboxPath: SANDBOX_STATE_FILE }] : [])],
         env: {
           ANTHROPIC_BASE_URL: GATEWAY_URL,
           ANTHROPIC_API_KEY: GATEWAY_DUMMY_KEY,

@@ -87,10 +87,11 @@ export function codexEngine(config: EnginesConfig): Engine {
       if (!config.openai) return { code: "model_not_configured", message: "Codex CLI needs a model: set OPENAI_API_KEY (and OPENAI_BASE_URL for other servers that speak the Responses API)." };
       return null;
     },
-    sandbox({ stateFile }) {
+    packageDir: "error" in located ? null : located.dir,
+    sandbox({ stateFile, packageDir }) {
       if ("error" in located || !config.openai) throw new Error("codex engine unavailable");
       return {
-        binds: [{ hostPath: located.dir, sandboxPath: SANDBOX_ENGINE_DIR }, ...(stateFile ? [{ hostPath: stateFile, sandboxPath: SANDBOX_STATE_FILE }] : [])],
+        binds: [{ hostPath: packageDir ?? located.dir, sandboxPath: SANDBOX_ENGINE_DIR }, ...(stateFile ? [{ hostPath: stateFile, sandboxPath: SANDBOX_STATE_FILE }] : [])],
         env: {
           CODEX_HOME,
           PATCHBAY_GATEWAY_KEY: GATEWAY_DUMMY_KEY,

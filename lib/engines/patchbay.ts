@@ -12,6 +12,7 @@ export function patchbayEngine(config: EnginesConfig): Engine {
     name: "patchbay",
     unavailable: () =>
       config.openai ? null : { code: "model_not_configured", message: "No model is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for other servers)." },
+    packageDir: null,
     sandbox: () => ({ binds: [], env: {}, gateway: null }),
     async run(opts) {
       if (!config.openai) throw new Error("patchbay engine without a model");

@@ -67,7 +67,12 @@ export interface Engine {
   readonly name: EngineName;
   /** Null when the engine can run; else why not and how to fix it (a missing binary, no model configured). */
   unavailable(): { code: string; message: string } | null;
-  /** Binds, variables and gateway of the attempt's sandbox; `stateFile` is the session saved by the last turn. */
-  sandbox(opts: { stateFile: string | null }): EngineSandbox;
+  /** The host folder of the engine's binaries, bound into its sandbox; null: nothing to bind (or not installed). */
+  readonly packageDir: string | null;
+  /**
+   * Binds, variables and gateway of the attempt's sandbox; `stateFile` is the session saved by the last turn,
+   * `packageDir` where the sandbox user can reach `packageDir` (the same folder, or its staging in the data folder).
+   */
+  sandbox(opts: { stateFile: string | null; packageDir: string | null }): EngineSandbox;
   run(opts: EngineRunOptions & { stateFile: string }): Promise<EngineResult>;
 }

@@ -20,9 +20,16 @@ export function engineStateFile(workspace: AttemptWorkspace, engine: Engine): st
   return path.join(workspace.root, "engine", `${engine.name}-state.tgz`);
 }
 
-export async function openModelGateway(opts: { engine: Engine; workspace: AttemptWorkspace; maxTokens: number; events: AttemptEventWriter }): Promise<PhaseModel> {
+export async function openModelGateway(opts: {
+  engine: Engine;
+  /** The engine's binaries where the sandbox user can bind them (lib/runner/engine-dir.ts). */
+  packageDir: string | null;
+  workspace: AttemptWorkspace;
+  maxTokens: number;
+  events: AttemptEventWriter;
+}): Promise<PhaseModel> {
   const stateFile = engineStateFile(opts.workspace, opts.engine);
-  const sandbox = opts.engine.sandbox({ stateFile: fs.existsSync(stateFile) ? stateFile : null });
+  const sandbox = opts.engine.sandbox({ stateFile: fs.existsSync(stateFile) ? stateFile : null, packageDir: opts.packageDir });
   if (!sandbox.gateway) return { engine: opts.engine, sandbox, gateway: null, stateFile };
   let gateway: ModelGateway | null = null;
   gateway = await startModelGateway({

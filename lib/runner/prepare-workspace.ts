@@ -18,6 +18,7 @@ import { git } from "./git";
 import { moveToCommit, PhaseFailure, restoreSnapshot, runSetupScript } from "./setup-phase";
 import { takeSnapshot } from "./snapshot";
 import { createCheckout, createGitDir, fetchRestoreRef, mirrorObjectsEnv, NO_TEMPLATE, type AttemptWorkspace, type CheckoutTarget } from "./workspace";
+import { unsearchableAncestor } from "@/lib/sandbox/host-user";
 import { spawnViaHelperOk } from "@/lib/sandbox/spawner";
 
 type SandboxBase = Omit<SandboxOptions, "mode" | "network" | "env">;
@@ -52,15 +53,13 @@ export async function handToSandboxUser(paths: string[], root: string, user: Hos
   await spawnViaHelperOk("chown", ["-R", "-h", `${user.uid}:${user.gid}`, ...paths], { timeoutMs: 5 * 60_000 });
   await fs.chmod(root, 0o755);
   // The sandbox user must be able to walk down to the checkout (a data folder under /root, mode 700, cannot).
-  for (let dir = path.dirname(root); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const st = await fs.stat(dir);
-    if ((st.mode & 0o001) === 0 && st.uid !== user.uid) {
-      throw new WorkspaceUnreachable(
-        "workspace_unreachable",
-        `The sandbox user cannot reach the workspaces: ${dir} is not searchable by others. ` +
-          `Set PATCHBAY_DATA_DIR to a folder outside it, or run chmod o+x ${dir}.`,
-      );
-    }
+  const blocked = await unsearchableAncestor(root, user);
+  if (blocked) {
+    throw new WorkspaceUnreachable(
+      "workspace_unreachable",
+      `The sandbox user cannot reach the workspaces: ${blocked} is not searchable by others. ` +
+        `Set PATCHBAY_DATA_DIR to a folder outside it, or run chmod o+x ${blocked}.`,
+    );
   }
 }
 

@@ -10,7 +10,7 @@ import { takeSteerMessages } from "@/db/queries/steer";
 import { turnImageUrls } from "@/lib/images/images";
 import { findAttempt, findTask, listTurns, refreshTaskStatus, updateAttempt } from "@/db/queries/tasks";
 import type { AttemptStatus } from "@/db/schema";
-import { engineFor } from "@/lib/engines";
+import { ENGINE_LABELS, engineFor, type Engine } from "@/lib/engines";
 import { costOf, priceOf } from "@/lib/agent/pricing";
 import type { PatchFs, SessionExecutor, ShellExecutor } from "@/lib/agent/types";
 import { createWorkspaceFs } from "@/lib/agent/workspace-fs";
@@ -19,11 +19,12 @@ import { AttemptEventWriter } from "@/lib/events/writer";
 import { publicMessage } from "@/lib/public-message";
 import { storableText } from "@/lib/text";
 import { checkSandboxAvailable, createBwrapSandbox, ensureSandboxUser, type Sandbox, type SandboxOptions } from "@/lib/sandbox";
-import { isRoot } from "@/lib/sandbox/host-user";
+import { isRoot, type HostUser } from "@/lib/sandbox/host-user";
 import { recordAgentActivity, recordAgentEvent } from "./agent-events";
 import { acquireAttemptResources, limitMessage, ResourceError, type AttemptResources } from "./attempt-resources";
 import type { RunnerConfig } from "./config";
 import { computeDiff } from "./diff";
+import { EngineUnreachable, reachableEngineDir } from "./engine-dir";
 import { git, redact } from "./git";
 import { agentPolicy, closePhaseNetwork, openPhaseNetwork, type PhaseNetwork } from "./egress";
 import { closeModelGateway, engineNotes, engineSandboxOptions, openModelGateway, type PhaseModel } from "./model-gateway";
@@ -58,6 +59,16 @@ const WITHIN_RUNNING = new Set<AttemptStatus>(["setup", "running", "finalizing"]
 
 /** Why a running job was stopped from outside. */
 export type StopReason = "cancel" | "timeout" | "lease_lost" | "shutdown";
+
+/** The engine's binaries where the sandbox user can bind them, or the attempt fails saying how to make them so. */
+async function enginePackageDir(engine: Engine, dataDir: string, user: HostUser | null): Promise<string> {
+  try {
+    return await reachableEngineDir({ dir: engine.packageDir!, label: ENGINE_LABELS[engine.name], dataDir, user });
+  } catch (error) {
+    if (error instanceof EngineUnreachable) throw new AttemptFailure(error.code, error.message);
+    throw error;
+  }
+}
 
 class AttemptFailure extends Error {
   constructor(
@@ -242,6 +253,7 @@ export async function runAttemptJob(opts: {
       throw new AttemptFailure("workspace_gone", "This attempt's workspace was removed; start a new task.");
     }
     const sandboxUser = isRoot() ? await ensureSandboxUser() : null;
+    const packageDir = engine.packageDir && task.mode !== "setup" ? await enginePackageDir(engine, config.dataDir, sandboxUser) : null;
     const environment = await findEnvironment(db, task.ownerId, task.repoFullName);
     resources = await acquireAttemptResources({ config, workspace: ws, attemptId: attempt.id });
     const held = resources;
@@ -321,7 +333,7 @@ export async function runAttemptJob(opts: {
     // proxy, with the environment's policy) only if the environment allows it.
     agentNetwork = await openPhaseNetwork({ config, workspace: ws, phase: "agent", policy: agentPolicy(environment), events });
     // An engine that runs inside the sandbox reaches its model only through the gateway (never the egress proxy).
-    agentModel = await openModelGateway({ engine, workspace: ws, maxTokens: config.agentLimits.maxTokens, events });
+    agentModel = await openModelGateway({ engine, packageDir, workspace: ws, maxTokens: config.agentLimits.maxTokens, events });
     sandbox = await createBwrapSandbox({
       ...sandboxBase,
       mode: mode === "code" ? "rw" : "ro",

@@ -1,5 +1,7 @@
 import "server-only";
 
+import fs from "node:fs/promises";
+import path from "node:path";
 import { SandboxError } from "./errors";
 import { hostToolEnv } from "./bwrap-args";
 import { runHostCommand, runHostCommandOk } from "./host-command";
@@ -84,6 +86,18 @@ export async function resolveHostUser(requested: HostUser | undefined): Promise<
     throw new SandboxError(
       `cannot run the sandbox as host uid ${requested.uid}: only root can switch users (running as uid ${me.uid})`,
     );
+  }
+  return null;
+}
+
+/**
+ * The nearest folder above `target` that `user` cannot walk through (not searchable by others and not its own),
+ * or null when it can reach `target`. bwrap runs as that user, so a bind's source behind such a folder fails.
+ */
+export async function unsearchableAncestor(target: string, user: HostUser): Promise<string | null> {
+  for (let dir = path.dirname(path.resolve(target)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const st = await fs.stat(dir);
+    if ((st.mode & 0o001) === 0 && st.uid !== user.uid) return dir;
   }
   return null;
 }

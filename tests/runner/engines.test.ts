@@ -1,9 +1,14 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAttemptEvents } from "@/db/queries/events";
 import { findAttempt, insertTaskWithJobs } from "@/db/queries/tasks";
 import { users } from "@/db/schema";
 import type { EngineName } from "@/lib/engines";
 import { getEnv } from "@/lib/env";
+import { isRoot } from "@/lib/sandbox/host-user";
 import { runnerConfigFromEnv } from "@/lib/runner/config";
 import { startRunner, type Runner } from "@/lib/runner/runner";
 import { cancelTask } from "@/lib/tasks/cancel";
@@ -162,6 +167,49 @@ describe("the attempt's token budget, enforced by the gateway", () => {
     } finally {
       await runner.stop();
       runner = await startRunner(handle, config);
+    }
+  });
+});
+
+describe("an engine installed where the sandbox user cannot reach it (Patchbay in /root or a mktemp -d, mode 700)", () => {
+  it.runIf(isRoot())("is staged into the data folder and runs; a data folder it cannot reach either fails saying what to chmod", async () => {
+    const hidden = fs.mkdtempSync(path.join(os.tmpdir(), "patchbay-hidden-"));
+    expect(fs.statSync(hidden).mode & 0o777).toBe(0o700);
+    const pkg = "@openai/codex-linux-x64";
+    fs.mkdirSync(path.join(hidden, "node_modules", "@openai"), { recursive: true });
+    // Links where one file system allows it (the 424 MB binary), else a copy.
+    const from = path.resolve("node_modules", pkg);
+    const to = path.join(hidden, "node_modules", pkg);
+    if (spawnSync("cp", ["-al", from, to]).status !== 0) expect(spawnSync("cp", ["-a", from, to]).status).toBe(0);
+    await runner.stop();
+    const config = runnerConfigFromEnv(getEnv(), { dataDir: stack.dataDir, pollMs: 100, heartbeatMs: 200 });
+    try {
+      runner = await startRunner(handle, { ...config, engines: { ...config.engines, nodeModules: path.join(hidden, "node_modules") } });
+      const { attempt: a } = await newTask("codex", "Make greet trim the name [scenario:codex-greet]");
+      const attempt = await finished(a.id);
+      expect(attempt.errorMessage).toBeNull();
+      expect(attempt.status).toBe("succeeded");
+      expect(attempt.diff).toContain("name.trim()");
+      const staged = fs.readdirSync(path.join(stack.dataDir, "engines"));
+      expect(staged).toHaveLength(1);
+      const binary = path.join("vendor", "x86_64-unknown-linux-musl", "bin", "codex");
+      if (process.arch === "x64") expect(fs.statSync(path.join(stack.dataDir, "engines", staged[0], "bin", "codex")).size).toBe(fs.statSync(path.join(from, binary)).size);
+      await runner.stop();
+
+      // A data folder behind the same mode-700 folder: nothing to stage into that the sandbox user could reach.
+      const dataDir = path.join(hidden, "data");
+      fs.mkdirSync(dataDir);
+      runner = await startRunner(handle, { ...config, dataDir, engines: { ...config.engines, nodeModules: path.join(hidden, "node_modules") } });
+      const { attempt: b } = await newTask("codex", "Make greet trim the name [scenario:codex-greet]");
+      const failed = await finished(b.id);
+      expect(failed.status).toBe("failed");
+      expect(failed.errorCode).toBe("engine_unreachable");
+      expect(failed.errorMessage).toContain(`Codex CLI is installed in ${to}`);
+      expect(failed.errorMessage).toContain(`chmod o+x ${hidden}`);
+    } finally {
+      await runner.stop();
+      runner = await startRunner(handle, config);
+      fs.rmSync(hidden, { recursive: true, force: true });
     }
   });
 });
