@@ -181,6 +181,7 @@ describe("an engine installed where the sandbox user cannot reach it (Patchbay i
     const from = path.resolve("node_modules", pkg);
     const to = path.join(hidden, "node_modules", pkg);
     if (spawnSync("cp", ["-al", from, to]).status !== 0) expect(spawnSync("cp", ["-a", from, to]).status).toBe(0);
+    const stagedBefore = fs.existsSync(path.join(stack.dataDir, "engines")) ? fs.readdirSync(path.join(stack.dataDir, "engines")) : [];
     await runner.stop();
     const config = runnerConfigFromEnv(getEnv(), { dataDir: stack.dataDir, pollMs: 100, heartbeatMs: 200 });
     try {
@@ -190,7 +191,8 @@ describe("an engine installed where the sandbox user cannot reach it (Patchbay i
       expect(attempt.errorMessage).toBeNull();
       expect(attempt.status).toBe("succeeded");
       expect(attempt.diff).toContain("name.trim()");
-      const staged = fs.readdirSync(path.join(stack.dataDir, "engines"));
+      // Its staging is new (a clone in a mode-700 folder has staged its own engines already).
+      const staged = fs.readdirSync(path.join(stack.dataDir, "engines")).filter((name) => !stagedBefore.includes(name));
       expect(staged).toHaveLength(1);
       const binary = path.join("vendor", "x86_64-unknown-linux-musl", "bin", "codex");
       if (process.arch === "x64") expect(fs.statSync(path.join(stack.dataDir, "engines", staged[0], "bin", "codex")).size).toBe(fs.statSync(path.join(from, binary)).size);
