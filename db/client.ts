@@ -80,7 +80,7 @@ export async function openPglite(dataDir: string | "memory"): Promise<DbHandle> 
   }
   try {
     const pgdata = dataDir === "memory" ? null : path.join(dataDir, "pgdata");
-    const { options, fresh, template } = pgliteOptions(PGlite, pgdata);
+    const { options, fresh, template } = await pgliteOptions(PGlite, pgdata);
     // PostgreSQL runs on a thread of its own (db/pglite-thread.ts): its queries no longer take the web's one thread.
     const open = () => startPgliteThread(pgdata, options, template);
     let client = await open();

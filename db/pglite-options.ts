@@ -1,6 +1,7 @@
 import "server-only";
 import fs from "node:fs";
 import path from "node:path";
+import { Worker } from "node:worker_threads";
 import zlib from "node:zlib";
 import type { PGliteOptions } from "@electric-sql/pglite";
 
@@ -55,38 +56,34 @@ export function clusterTemplate(): Buffer | undefined {
   }
 }
 
-/** Writes a ustar archive's directories and files (as PGlite dumps them: absolute names, no links) under `root`. */
-function extractTar(tar: Buffer, root: string) {
-  const field = (h: Buffer, from: number, length: number) => h.subarray(from, from + length).toString("utf8").replace(/\0.*$/s, "");
-  for (let at = 0; at + 512 <= tar.length; ) {
-    const header = tar.subarray(at, at + 512);
-    if (header.every((b) => b === 0)) break;
-    const name = [field(header, 345, 155), field(header, 0, 100)].filter(Boolean).join("/");
-    const size = parseInt(field(header, 124, 12).trim() || "0", 8);
-    const type = String.fromCharCode(header[156]);
-    const rel = path.normalize(name).replace(/^\/+/, "");
-    if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`cluster template: bad path ${name}`);
-    const target = path.join(root, rel);
-    if (type === "5") fs.mkdirSync(target, { recursive: true, mode: 0o700 });
-    else if (type === "0" || type === "\0") {
-      fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
-      fs.writeFileSync(target, tar.subarray(at + 512, at + 512 + size), { mode: 0o600 });
-    } else throw new Error(`cluster template: entry ${name} of type ${type}`);
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-}
+const clusterWorkerPath = path.join(process.cwd(), "db", "pglite-cluster.mjs");
 
 /**
- * Makes `pgdata` a fresh cluster from the template, when it is not a cluster yet and there is a template. Written
- * next to it and renamed into place, so that a crash halfway never leaves something that looks like a cluster.
- * Plain file writes: PGlite then opens it as any existing database, at an ordinary boot's cost.
+ * Makes `pgdata` a fresh cluster from the template, when it is not a cluster yet and there is a template: unpacked
+ * on a thread of its own (db/pglite-cluster.mjs says why) next to it and renamed into place, so that a crash halfway
+ * never leaves something that looks like a cluster. Plain file writes: PGlite then opens it as any existing
+ * database, at an ordinary boot's cost.
  */
-function createClusterFromTemplate(pgdata: string): boolean {
-  const tar = clusterTemplate();
-  if (!tar) return false;
+async function createClusterFromTemplate(pgdata: string): Promise<boolean> {
+  let templateFile: string;
+  try {
+    templateFile = clusterTemplatePath();
+  } catch {
+    return false;
+  }
+  if (!fs.existsSync(templateFile)) return false;
   const staging = `${pgdata}.new-${process.pid}`;
-  fs.rmSync(staging, { recursive: true, force: true });
-  extractTar(tar, staging);
+  const made = await new Promise<boolean>((resolve, reject) => {
+    let answer = false;
+    const worker = new Worker(clusterWorkerPath, { workerData: { templateFile, staging } });
+    worker.on("message", (m: { made: boolean }) => (answer = m.made));
+    worker.on("error", (err) => {
+      fs.rmSync(staging, { recursive: true, force: true });
+      reject(err);
+    });
+    worker.on("exit", () => resolve(answer));
+  });
+  if (!made) return false;
   fs.rmSync(pgdata, { recursive: true, force: true });
   fs.renameSync(staging, pgdata);
   return true;
@@ -96,15 +93,15 @@ function createClusterFromTemplate(pgdata: string): boolean {
  * Options for a data folder (or memory, `pgdata` null): the start parameters; a new data folder is made from the
  * template first, memory loads `template` (its tar). `fresh`: the cluster is new (from the template, or from initdb when there is none).
  */
-export function pgliteOptions(
+export async function pgliteOptions(
   PGlite: { defaultStartParams: readonly string[] },
   pgdata: string | null,
-): { options: PGliteOptions; fresh: boolean; template?: Buffer } {
+): Promise<{ options: PGliteOptions; fresh: boolean; template?: Buffer }> {
   const startParams = pgliteStartParams(PGlite.defaultStartParams);
   const initDbStartParams = ["-c", `shared_buffers=${SETTINGS.shared_buffers}`];
   if (pgdata !== null) {
     const fresh = !fs.existsSync(path.join(pgdata, "PG_VERSION"));
-    if (fresh) createClusterFromTemplate(pgdata);
+    if (fresh) await createClusterFromTemplate(pgdata);
     return { options: { startParams, initDbStartParams }, fresh };
   }
   return { options: { startParams, initDbStartParams }, fresh: true, template: clusterTemplate() };
