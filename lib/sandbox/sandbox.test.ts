@@ -299,6 +299,31 @@ describe.skipIf(!hasBwrap)("bubblewrap sandbox (skipped only when bwrap is not i
       expect(leftovers).toEqual([]);
       await expect(sb.exec({ argv: ["true"], timeoutMs: 1000 })).rejects.toThrow(/destroyed/);
     });
+
+    it("destroy removes a scratch of any size, locked folders and links included, never what a link points to", async () => {
+      const before = new Set(fs.readdirSync(scratchParent));
+      const sb = await createBwrapSandbox({ workspaceDir: workspace, mode: "rw", network: "off", scratchParentDir: scratchParent });
+      const mine = fs.readdirSync(scratchParent).filter((n) => !before.has(n));
+      expect(mine).toHaveLength(1);
+      const keep = `keep-${Date.now()}.txt`;
+      fs.writeFileSync(path.join(workspace, keep), "kept");
+      const w = await sb.exec({
+        argv: sh(`mkdir -p /tmp/many ~/locked && for i in $(seq 300); do echo $i > /tmp/many/$i; done && echo x > ~/locked/f && chmod 000 ~/locked && ln -s ${workspace} /tmp/ws && ln -s ${workspace}/${keep} ~/keep`),
+        timeoutMs: 20_000,
+      });
+      expect(w.exitCode).toBe(0);
+      await sb.destroy();
+      expect(fs.existsSync(path.join(scratchParent, mine[0]))).toBe(false);
+      expect(fs.readFileSync(path.join(workspace, keep), "utf8")).toBe("kept");
+
+      // The usual case, a handful of entries, takes the synchronous path: also gone, the checkout untouched.
+      const small = await createBwrapSandbox({ workspaceDir: workspace, mode: "rw", network: "off", scratchParentDir: scratchParent });
+      expect((await small.exec({ argv: sh(`echo 1 > ~/.h && ln -s ${workspace}/${keep} /tmp/k && ln -s ${workspace} /tmp/w`), timeoutMs: 10_000 })).exitCode).toBe(0);
+      await small.destroy();
+      expect(fs.readdirSync(scratchParent).filter((n) => !before.has(n))).toEqual([]);
+      expect(fs.readFileSync(path.join(workspace, keep), "utf8")).toBe("kept");
+      fs.rmSync(path.join(workspace, keep));
+    });
   });
 
   describe("network", () => {
