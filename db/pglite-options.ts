@@ -35,6 +35,16 @@ export function clusterTemplatePath(version = pgliteVersion()): string {
   return path.join(templatesDir, `pglite-cluster-${version}.tar.br`);
 }
 
+/** The template's file when the installed PGlite has one (none: installed with --ignore-scripts, or no PGlite). */
+function installedTemplateFile(): string | undefined {
+  try {
+    const file = clusterTemplatePath();
+    return fs.existsSync(file) ? file : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A fresh cluster (what initdb makes, dumped by this PGlite version: a tar), to start a new database from instead of
  * running initdb. PGlite's initdb runs in a second PostgreSQL instance and copies its heap: a first boot peaked at
@@ -42,13 +52,8 @@ export function clusterTemplatePath(version = pgliteVersion()): string {
  * (installed with --ignore-scripts): initdb then runs as before.
  */
 export function clusterTemplate(): Buffer | undefined {
-  let file: string;
-  try {
-    file = clusterTemplatePath();
-  } catch {
-    return undefined;
-  }
-  if (!fs.existsSync(file)) return undefined;
+  const file = installedTemplateFile();
+  if (!file) return undefined;
   try {
     return zlib.brotliDecompressSync(fs.readFileSync(file));
   } catch {
@@ -65,13 +70,8 @@ const clusterWorkerPath = path.join(process.cwd(), "db", "pglite-cluster.mjs");
  * database, at an ordinary boot's cost.
  */
 async function createClusterFromTemplate(pgdata: string): Promise<boolean> {
-  let templateFile: string;
-  try {
-    templateFile = clusterTemplatePath();
-  } catch {
-    return false;
-  }
-  if (!fs.existsSync(templateFile)) return false;
+  const templateFile = installedTemplateFile();
+  if (!templateFile) return false;
   const staging = `${pgdata}.new-${process.pid}`;
   const made = await new Promise<boolean>((resolve, reject) => {
     let answer = false;
