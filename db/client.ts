@@ -1,15 +1,35 @@
 import "server-only";
 import { logError } from "@/lib/log";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { BroadcastChannel, type MessagePort } from "node:worker_threads";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { pgliteOptions } from "./pglite-options";
-import { startPgliteThread, type PgliteThreadClient } from "./pglite-thread";
+import { pgliteClientOverPort, startPgliteThread, type PgliteThreadClient } from "./pglite-thread";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export type Notification = { channel: string; payload: string };
+
+/**
+ * The other threads of this process that share an embedded database (the web's and the embedded runner's): what one
+ * posts on a topic reaches the others' `on` (a BroadcastChannel: structured clones, in the order sent).
+ */
+export type Peers = {
+  post(topic: string, data: unknown): void;
+  on(topic: string, fn: (data: unknown) => void): () => void;
+  /**
+   * Whether this thread's event writers hand the rows they wrote to the task's readers (lib/events/bus.ts). Only one
+   * thread of a process may: hand-offs from two would not arrive in the order the rows were written. The web's
+   * thread stops once it has linked a runner's thread to the database.
+   */
+  handsOffRows(): boolean;
+};
+
+/** What another thread needs to reach this process's embedded database (`openPgliteOverPort` there). */
+export type ThreadLink = { port: MessagePort; channel: string };
 
 /** A database plus the two things drizzle does not cover: LISTEN/NOTIFY and closing. */
 export type DbHandle = {
@@ -18,6 +38,10 @@ export type DbHandle = {
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   notify(channel: string, payload: string): Promise<void>;
   close(): Promise<void>;
+  /** PGlite: this process's other threads on the same database. */
+  peers?: Peers;
+  /** PGlite, the thread that opened it: a link for another thread of the process to open it through. */
+  linkThread?(): Promise<ThreadLink>;
 };
 
 const migrationsFolder = path.join(process.cwd(), "db", "migrations");
@@ -92,20 +116,17 @@ export async function openPglite(dataDir: string | "memory"): Promise<DbHandle> 
       await client.close();
       client = await open();
     }
-    const db = asPglite(client);
+    const channel = `patchbay-db-${randomUUID()}`;
+    let linked = false;
+    const peers = peersOn(channel, () => !linked);
     return {
-      db: db as unknown as Db,
-      kind: "pglite",
-      async listen(channel, onPayload) {
-        const unsub = await client.listen(channel, onPayload);
-        return async () => unsub();
-      },
-      // One process owns the database, so its listeners are all here: no pg_notify query (NOTIFY written in SQL,
-      // inside a transaction, still arrives through LISTEN).
-      async notify(channel, payload) {
-        client.notifyHere(channel, payload);
+      ...pgliteHandle(asPglite(client), client, peers),
+      async linkThread() {
+        linked = true;
+        return { port: await client.connectPort(), channel };
       },
       async close() {
+        peers.close();
         await client.close();
         release();
       },
@@ -114,6 +135,68 @@ export async function openPglite(dataDir: string | "memory"): Promise<DbHandle> 
     release();
     throw err;
   }
+}
+
+/** Peers over a BroadcastChannel of this name; it never keeps the process alive by itself. */
+function peersOn(name: string, handsOffRows: () => boolean): Peers & { close(): void } {
+  const bc = new BroadcastChannel(name);
+  bc.unref();
+  const topics = new Map<string, Set<(data: unknown) => void>>();
+  bc.onmessage = (e) => {
+    const { topic, data } = (e as { data: { topic: string; data: unknown } }).data;
+    for (const fn of topics.get(topic) ?? []) fn(data);
+  };
+  return {
+    post: (topic, data) => bc.postMessage({ topic, data }),
+    on(topic, fn) {
+      let set = topics.get(topic);
+      if (!set) topics.set(topic, (set = new Set()));
+      set.add(fn);
+      return () => void set.delete(fn);
+    },
+    handsOffRows,
+    close: () => bc.close(),
+  };
+}
+
+/** A PGlite handle's LISTEN/NOTIFY, shared with the process's other threads on the database through `peers`. */
+function pgliteHandle(db: unknown, client: PgliteThreadClient, peers: Peers): Pick<DbHandle, "db" | "kind" | "listen" | "notify" | "peers"> {
+  peers.on("notify", (data) => {
+    const { channel, payload } = data as Notification;
+    client.notifyHere(channel, payload);
+  });
+  return {
+    db: db as Db,
+    kind: "pglite",
+    peers,
+    async listen(channel, onPayload) {
+      const unsub = await client.listen(channel, onPayload);
+      return async () => unsub();
+    },
+    // One process owns the database, so its listeners are all in its threads: no pg_notify query (NOTIFY written
+    // in SQL, inside a transaction, still arrives through LISTEN).
+    async notify(channel, payload) {
+      client.notifyHere(channel, payload);
+      peers.post("notify", { channel, payload } satisfies Notification);
+    },
+  };
+}
+
+/**
+ * The embedded database from another thread of the process that opened it (the embedded runner's): its queries
+ * go to the same PGlite thread through the link's port. Closing it leaves the database open.
+ */
+export async function openPgliteOverPort(link: ThreadLink): Promise<DbHandle> {
+  const { drizzle } = await import("drizzle-orm/pglite");
+  const client = pgliteClientOverPort(link.port);
+  const peers = peersOn(link.channel, () => true);
+  return {
+    ...pgliteHandle(drizzle(client as unknown as import("@electric-sql/pglite").PGlite, { schema }), client, peers),
+    async close() {
+      peers.close();
+      await client.close();
+    },
+  };
 }
 
 export async function openPostgres(url: string, opts: { migrate?: boolean; max?: number } = {}): Promise<DbHandle> {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { openPglite, openPostgres, type DbHandle } from "./client";
 
-export type { Db, DbHandle } from "./client";
+export type { Db, DbHandle, ThreadLink } from "./client";
 
 // Next.js may evaluate this module in more than one bundle of the same process; the handle lives on globalThis
 // so that the process opens its database once.
@@ -22,6 +22,15 @@ export function getDbHandle(): Promise<DbHandle> {
     });
   }
   return globalForDb.__patchbayDb;
+}
+
+/**
+ * A thread that reaches the process's database through another thread's link (the embedded runner's) makes that
+ * its database, before anything asks for one: opening the PGlite folder a second time would not be refused (the
+ * lock is the process's) and two PostgreSQL instances on one folder destroy it.
+ */
+export function adoptDbHandle(handle: DbHandle): void {
+  globalForDb.__patchbayDb = Promise.resolve(handle);
 }
 
 export async function getDb() {

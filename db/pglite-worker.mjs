@@ -37,14 +37,7 @@ const db = pgdata === null ? new PGlite({ ...options, ...(template ? { loadDataD
 const transactions = new Map();
 let nextTx = 1;
 
-function reply(id, result) {
-  parentPort.postMessage({ id, result });
-}
-function fail(id, err) {
-  parentPort.postMessage({ id, error: errorFields(err) });
-}
-
-async function handle(m) {
+async function handle(m, port) {
   switch (m.op) {
     case "query": {
       const target = m.tx ? transactions.get(m.tx)?.tx : db;
@@ -59,7 +52,7 @@ async function handle(m) {
           .transaction(
             (tx) =>
               new Promise((commit, rollback) => {
-                transactions.set(id, { tx, commit, rollback, done });
+                transactions.set(id, { tx, commit, rollback, done, port });
                 opened(id);
               }),
           )
@@ -80,7 +73,13 @@ async function handle(m) {
       return null;
     }
     case "listen": {
-      await db.listen(m.channel, (payload) => parentPort.postMessage({ notify: m.channel, payload }));
+      await db.listen(m.channel, (payload) => port.postMessage({ notify: m.channel, payload }));
+      return null;
+    }
+    case "connect": {
+      // Another thread of the process (the embedded runner's) gets a port of its own: its queries queue here with
+      // everyone else's, in one PostgreSQL session, and its answers and notifications go back through that port.
+      serve(m.port, queues.then);
       return null;
     }
     case "close": {
@@ -92,12 +91,69 @@ async function handle(m) {
   }
 }
 
-parentPort.on("message", (m) => {
-  handle(m).then(
-    (result) => reply(m.id, result),
-    (err) => fail(m.id, err),
+/**
+ * Statements outside a transaction, and transactions, one at a time, the web's thread first: the runner's thread
+ * sends many more (events, leases, steps of 16 attempts at once), and in one queue a page or an API call waited
+ * behind all of them. A transaction holds the database from its begin to its end, as PGlite itself does; its own
+ * statements and its end go straight through. Each port's calls keep their order.
+ */
+const queues = { first: [], then: [] };
+let holding = false;
+const closed = new WeakSet();
+
+function answer(m, port) {
+  return handle(m, port).then(
+    (result) => {
+      port.postMessage({ id: m.id, result });
+      return result;
+    },
+    (err) => {
+      port.postMessage({ id: m.id, error: errorFields(err) });
+      return undefined;
+    },
   );
-});
+}
+
+function next() {
+  if (holding) return;
+  const job = queues.first.shift() ?? queues.then.shift();
+  if (!job) return;
+  holding = true;
+  const release = () => {
+    holding = false;
+    next();
+  };
+  const { m, port } = job;
+  answer(m, port).then((result) => {
+    const open = m.op === "begin" && result !== undefined ? transactions.get(result) : undefined;
+    if (!open) return release();
+    // The port may have closed while its transaction was opening: nobody would end it.
+    if (closed.has(port)) open.rollback(new Error("the thread that opened this transaction is gone"));
+    open.done.catch(() => undefined).finally(release);
+  });
+}
+
+/** Answers the calls arriving on `port` (the creating thread's parentPort, or a port handed over by "connect"). */
+function serve(port, queue) {
+  port.on("message", (m) => {
+    if ((m.op === "query" && !m.tx) || m.op === "begin") {
+      queue.push({ m, port });
+      next();
+    } else {
+      void answer(m, port);
+    }
+  });
+  // A thread that ends inside a transaction would hold the database for good: what it left open is rolled back,
+  // and what it had queued is dropped.
+  port.on("close", () => {
+    closed.add(port);
+    for (const q of [queues.first, queues.then]) {
+      for (let i = q.length - 1; i >= 0; i--) if (q[i].port === port) q.splice(i, 1);
+    }
+    for (const t of transactions.values()) if (t.port === port) t.rollback(new Error("the thread that opened this transaction is gone"));
+  });
+}
+serve(parentPort, queues.first);
 
 db.waitReady.then(
   () => parentPort.postMessage({ ready: true }),

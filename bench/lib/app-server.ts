@@ -247,6 +247,28 @@ export async function cancelTask(app: AppServer, cookie: string, id: string): Pr
   await fetch(`${app.url}/api/tasks/${id}/cancel`, { method: "POST", headers: { cookie, origin: app.url, "content-type": "application/json" }, body: "{}" });
 }
 
+/**
+ * A process's children: those of every one of its threads (a child belongs to the thread that started it, and the
+ * embedded runner's thread starts the command helper).
+ */
+function childrenOf(pid: number): number[] {
+  let threads: string[] = [];
+  try {
+    threads = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return []; // gone
+  }
+  const out: number[] = [];
+  for (const tid of threads) {
+    try {
+      for (const c of fs.readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim().split(/\s+/)) if (c) out.push(Number(c));
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
 /** User + system CPU seconds of a process and its node children (sandboxed commands are not the app's CPU). */
 export function cpuSeconds(rootPid: number): number {
   const tick = 100; // USER_HZ on Linux
@@ -263,13 +285,7 @@ export function cpuSeconds(rootPid: number): number {
     // Only node processes and what they spawned directly: a sandbox (bwrap and below) is the task's, not the app's.
     if (!comm.startsWith("node") && !comm.startsWith("next")) return;
     total += (Number(fields[11]) + Number(fields[12])) / tick;
-    let children: string[] = [];
-    try {
-      children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
-    } catch {
-      // gone
-    }
-    for (const c of children) visit(Number(c));
+    for (const c of childrenOf(pid)) visit(c);
   };
   visit(rootPid);
   return total;
@@ -302,13 +318,7 @@ export function allCpuSeconds(rootPid: number): number {
     }
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / tick;
-    let children: string[] = [];
-    try {
-      children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
-    } catch {
-      // gone
-    }
-    for (const c of children) visit(Number(c));
+    for (const c of childrenOf(pid)) visit(c);
   };
   visit(rootPid);
   return total;

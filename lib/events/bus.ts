@@ -8,7 +8,11 @@ import { logError } from "@/lib/log";
  * With PostgreSQL this is LISTEN/NOTIFY, so an event appended by a runner anywhere reaches every web instance;
  * PGlite's handle delivers it to this process's listeners without a query (db/client.ts), and a writer there hands
  * over the rows it wrote (every writer of a PGlite database is in this process, its statements run one at a time and
- * their answers come back in order), so that the task's reader need not read them again.
+ * their answers come back in order), so that the task's reader need not read them again. With the embedded runner
+ * on a thread of its own (lib/runner/runner-thread.ts), its writers hand their rows to the web's thread through the
+ * handle's peers; the web's own writes (a queued attempt stopped) then only wake the readers, and while one is being
+ * written, rows handed over for that task are not taken (the reader reads instead: a row written here could
+ * otherwise land behind rows that were written after it and handed over first).
  */
 const CHANNEL = "patchbay_events";
 
@@ -18,10 +22,20 @@ export type Wake = (rows?: readonly TaskEventRow[]) => void;
 type Registry = { handle: DbHandle; subscribers: Map<string, Set<Wake>>; ready: Promise<void> };
 const globalForBus = globalThis as unknown as { __patchbayBus?: Map<DbHandle, Registry> };
 
+type HandOff = { taskId: string; rows: readonly TaskEventRow[] };
+const ROWS_TOPIC = "task-event-rows";
+
+/** Tasks whose events this thread is writing right now (counts), by handle. */
+const writingHere = new WeakMap<DbHandle, Map<string, number>>();
+
 function registry(handle: DbHandle): Registry {
   globalForBus.__patchbayBus ??= new Map();
   let reg = globalForBus.__patchbayBus.get(handle);
   if (!reg) {
+    handle.peers?.on(ROWS_TOPIC, (data) => {
+      const { taskId, rows } = data as HandOff;
+      if (reg) wake(reg, taskId, writingHere.get(handle)?.get(taskId) ? undefined : rows);
+    });
     const subscribers = new Map<string, Set<Wake>>();
     const ready = handle
       .listen(CHANNEL, (taskId) => {
@@ -40,7 +54,7 @@ function wake(reg: Registry, taskId: string, rows?: readonly TaskEventRow[]) {
 
 /** Tells the task's readers that events were written; `rows`: those rows, when the database returned them (PGlite). */
 export async function publishTaskEvents(handle: DbHandle, taskId: string, rows?: readonly TaskEventRow[] | null): Promise<void> {
-  if (rows && handle.kind === "pglite") {
+  if (rows && handle.kind === "pglite" && handle.peers?.handsOffRows() !== false) {
     const reg = globalForBus.__patchbayBus?.get(handle);
     // Inside the writer's flush: a reader's failure is the reader's, not a failed write of the events.
     if (reg) {
@@ -50,9 +64,22 @@ export async function publishTaskEvents(handle: DbHandle, taskId: string, rows?:
         logError("task feed update failed", err);
       }
     }
+    handle.peers?.post(ROWS_TOPIC, { taskId, rows } satisfies HandOff);
     return;
   }
   await handle.notify(CHANNEL, taskId);
+}
+
+/** Marks the task's events as being written by this thread until the returned function is called (see above). */
+export function writingTaskEvents(handle: DbHandle, taskId: string): () => void {
+  let tasks = writingHere.get(handle);
+  if (!tasks) writingHere.set(handle, (tasks = new Map()));
+  tasks.set(taskId, (tasks.get(taskId) ?? 0) + 1);
+  return () => {
+    const n = (tasks.get(taskId) ?? 1) - 1;
+    if (n > 0) tasks.set(taskId, n);
+    else tasks.delete(taskId);
+  };
 }
 
 /** Calls `onWake` whenever new events of the task may be there. Resolves once listening. */

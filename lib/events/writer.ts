@@ -5,7 +5,7 @@ import { maxEventSeq } from "@/db/queries/tasks";
 import type { TaskEventType } from "@/db/schema";
 import { logError } from "@/lib/log";
 import { storableText } from "@/lib/text";
-import { publishTaskEvents } from "./bus";
+import { publishTaskEvents, writingTaskEvents } from "./bus";
 
 const MAX_MERGED_TEXT = 64 * 1024;
 
@@ -88,8 +88,15 @@ export class AttemptEventWriter {
     if (batch.length === 0) return this.flushing;
     this.flushing = this.flushing
       .then(async () => {
-        const rows = await insertEvents(this.handle.db, this.taskId, batch, { serialized: this.handle.kind === "pglite" });
-        await publishTaskEvents(this.handle, this.taskId, rows);
+        const done = writingTaskEvents(this.handle, this.taskId);
+        try {
+          const rows = await insertEvents(this.handle.db, this.taskId, batch, { serialized: this.handle.kind === "pglite" });
+          await publishTaskEvents(this.handle, this.taskId, rows);
+        } finally {
+          // After the wake-up the publish queued (PGlite's notifications reach this thread's readers at setImmediate,
+          // in order): by then the task's reader is reading, and rows handed over meanwhile wait for that read.
+          setImmediate(done);
+        }
       })
       .catch((err) => logError("could not write task events", err));
     return this.flushing;
