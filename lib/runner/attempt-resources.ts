@@ -80,6 +80,7 @@ export async function acquireAttemptResources(opts: { config: RunnerConfig; work
       bwrapPath: config.sandbox.bwrapPath,
       hostUser: hostUser ?? undefined,
       scratchParentDir: workspace.scratch,
+      etcParentDir: path.join(config.dataDir, "sandbox-etc"),
       extraReadOnlyBinds: [{ hostPath: workspace.gitDir, sandboxPath: "/workspace-git" }],
       cgroup,
     }),

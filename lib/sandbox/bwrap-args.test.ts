@@ -9,7 +9,6 @@ import {
   mergeSandboxEnv,
   resolveSandboxCwd,
   setprivPrefix,
-  syntheticEtcFiles,
   type BwrapArgsInput,
 } from "./bwrap-args";
 import { SandboxUsageError } from "./errors";
@@ -22,8 +21,7 @@ const base: BwrapArgsInput = {
   network: "off",
   env: mergeSandboxEnv({ FOO: "bar" }),
   hostTmpDir: "/tmp/patchbay-sandbox-x/tmp",
-  hostEtcDir: "/tmp/patchbay-sandbox-x/etc",
-  etcFileNames: Object.keys(syntheticEtcFiles()),
+  hostEtcDir: "/srv/patchbay/data/sandbox-etc/patchbay-etc-0123456789abcdef",
   cwd: "/workspace",
   command: ["echo", "hi"],
 };
@@ -54,26 +52,21 @@ describe("buildBwrapArgs", () => {
     expect(args.indexOf("--clearenv")).toBeLessThan(args.indexOf("--setenv"));
   });
 
-  it("binds only /usr, a few /etc files, the checkout and the sandbox's own /tmp", () => {
+  it("binds only /usr, the prepared /etc folder (whole, read-only), the checkout and the sandbox's own /tmp", () => {
     const all = binds(buildBwrapArgs(base));
     const sources = all.map(([, src]) => src);
     for (const forbidden of ["/", "/root", "/home", "/work", "/var", "/etc", "/srv", "/srv/patchbay", "/tmp"]) {
       expect(sources).not.toContain(forbidden);
     }
     for (const [, src] of all) {
-      const allowed =
-        src === "/usr" ||
-        src.startsWith("/etc/") ||
-        src === base.workspaceDir ||
-        src === base.hostTmpDir ||
-        src.startsWith(`${base.hostEtcDir}/`);
+      const allowed = src === "/usr" || src === base.workspaceDir || src === base.hostTmpDir || src === base.hostEtcDir;
       expect(allowed, src).toBe(true);
     }
     expect(all).toContainEqual(["--ro-bind", "/usr", "/usr"]);
     expect(all).toContainEqual(["--bind", base.workspaceDir, "/workspace"]);
-    expect(all).toContainEqual(["--ro-bind", `${base.hostEtcDir}/passwd`, "/etc/passwd"]);
-    expect(sources).not.toContain("/etc/resolv.conf");
-    expect(sources).not.toContain("/etc/hosts");
+    expect(all).toContainEqual(["--ro-bind", base.hostEtcDir, "/etc"]);
+    // One bind for /etc: bwrap reads the whole mount table at each bind.
+    expect(all.filter(([, , dest]) => dest === "/etc" || dest.startsWith("/etc/"))).toHaveLength(1);
   });
 
   it("binds the checkout read-only in Ask mode", () => {

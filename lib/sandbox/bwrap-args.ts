@@ -151,10 +151,8 @@ export type BwrapArgsInput = {
   env: Record<string, string>;
   /** Host dir bound read-write at /tmp (per sandbox, removed by destroy). */
   hostTmpDir: string;
-  /** Host dir holding the files of syntheticEtcFiles(). */
+  /** Host dir bound read-only as /etc: copies of ETC_READONLY_FILES and the files of syntheticEtcFiles(). */
   hostEtcDir: string;
-  /** Names present in hostEtcDir. */
-  etcFileNames: string[];
   cwd: string;
   extraReadOnlyBinds?: Array<{ hostPath: string; sandboxPath: string; writable?: boolean }>;
   command: string[];
@@ -205,8 +203,8 @@ export function buildBwrapArgs(input: BwrapArgsInput): string[] {
     "--dir", "/var",
     "--symlink", "../tmp", "/var/tmp",
   );
-  for (const file of ETC_READONLY_FILES) a.push("--ro-bind-try", file, file);
-  for (const name of input.etcFileNames) a.push("--ro-bind", path.join(input.hostEtcDir, name), `/etc/${name}`);
+  // One bind for all of /etc (lib/sandbox/sandbox-etc.ts): bwrap reads the whole mount table at every bind.
+  a.push("--ro-bind", input.hostEtcDir, "/etc");
   if (input.network === "proxy") {
     if (!input.proxySocket) throw new SandboxUsageError("network proxy needs the proxy's socket");
     a.push("--ro-bind", input.proxySocket, SANDBOX_PROXY_SOCKET);

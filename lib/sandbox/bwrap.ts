@@ -21,13 +21,13 @@ import {
   resolveSandboxCwd,
   setprivPrefix,
   splitBwrapArgs,
-  syntheticEtcFiles,
 } from "./bwrap-args";
 import { SandboxError, SandboxUnavailableError, SandboxUsageError } from "./errors";
 import { STATUS_FD, runProcess, type RunningProcess } from "./exec";
 import { runHostCommand } from "./host-command";
 import { resolveHostUser, type HostUser } from "./host-user";
 import { prlimitPrefix, resolveLimits } from "./limits";
+import { sandboxEtcDir } from "./sandbox-etc";
 import {
   SANDBOX_WORKSPACE,
   type ExecRequest,
@@ -239,21 +239,16 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
   if (!available.ok) throw new SandboxUnavailableError(available.message);
   const disableUserns = available.disableUserns;
 
-  // Scratch layout: <scratch> (0711, ours) / etc (0755, ours: synthesized passwd, group, hosts)
-  //                                       / tmp (0700, host user: the sandbox's /tmp; HOME=/tmp/home)
+  // Scratch layout: <scratch> (0711, ours) / tmp (0700, host user: the sandbox's /tmp; HOME=/tmp/home)
+  // The sandbox's /etc is a folder shared by every sandbox (lib/sandbox/sandbox-etc.ts).
   // Synchronous: a handful of metadata operations on a fresh local folder (~10 µs each), where the thread pool's
   // round trips cost ~2 ms of CPU a sandbox, and an attempt makes several sandboxes.
   const scratch = fsSync.mkdtempSync(path.join(opts.scratchParentDir ?? os.tmpdir(), "patchbay-sandbox-"));
   try {
     fsSync.chmodSync(scratch, 0o711);
-    const etcDir = path.join(scratch, "etc");
+    const etcDir = sandboxEtcDir(opts.etcParentDir ?? os.tmpdir());
     const tmpDir = path.join(scratch, "tmp");
     const homeDir = path.join(tmpDir, path.posix.relative("/tmp", SANDBOX_HOME));
-    fsSync.mkdirSync(etcDir, { mode: 0o755 });
-    const etcFiles = syntheticEtcFiles();
-    for (const [name, content] of Object.entries(etcFiles)) {
-      fsSync.writeFileSync(path.join(etcDir, name), content, { mode: 0o644 });
-    }
     fsSync.mkdirSync(homeDir, { recursive: true, mode: 0o700 });
     fsSync.chmodSync(tmpDir, 0o700);
     if (hostUser) {
@@ -267,7 +262,6 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
     const cgroup = opts.cgroup ?? null;
     const prefix = [...launcherPrefix(cgroup?.procsFiles ?? []), ...setprivPrefix(hostUser)];
     const limitPrefix = prlimitPrefix(limits, { perProcessMemory: cgroup === null });
-    const etcFileNames = Object.keys(etcFiles);
     const pid1 = pid1ShellWithBridges([
       ...(opts.network === "proxy" ? [{ port: SANDBOX_PROXY_PORT, socket: SANDBOX_PROXY_SOCKET }] : []),
       ...(opts.modelSocket ? [{ port: SANDBOX_MODEL_PORT, socket: SANDBOX_MODEL_SOCKET }] : []),
@@ -313,7 +307,6 @@ export async function createBwrapSandbox(opts: SandboxOptions): Promise<Sandbox>
         env,
         hostTmpDir: tmpDir,
         hostEtcDir: etcDir,
-        etcFileNames,
         cwd: resolveSandboxCwd(req.cwd),
         extraReadOnlyBinds: extraBinds,
         command: [...limitPrefix, ...pid1, ...req.argv],

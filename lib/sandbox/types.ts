@@ -61,6 +61,11 @@ export type SandboxOptions = {
    */
   scratchParentDir?: string;
   /**
+   * Host directory in which the sandboxes' shared /etc folder is made (lib/sandbox/sandbox-etc.ts): one that outlives
+   * the attempts and that the sandbox user can reach. Default: os.tmpdir().
+   */
+  etcParentDir?: string;
+  /**
    * Extra host paths bound read-only at the given absolute sandbox path, e.g. the bare mirror a
    * `git clone --shared` checkout points to through .git/objects/info/alternates. Never bind secrets here.
    */
