@@ -1,7 +1,10 @@
 // `npm run worker`: a runner process on its own. Start any number, on any machines, against one DATABASE_URL.
 import { getDbHandle } from "@/db";
 import { runnerConfigFromEnv } from "@/lib/runner/config";
+import { lowerRunnerPriority } from "@/lib/runner/priority";
 import { startRunner } from "@/lib/runner/runner";
+
+lowerRunnerPriority();
 
 const handle = await getDbHandle();
 const runner = await startRunner(handle, runnerConfigFromEnv());

@@ -3,12 +3,12 @@
 // run. With PGlite it reaches the web's database thread through the port it was given; with PostgreSQL it opens a
 // pool of its own.
 import "server-only";
-import os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { adoptDbHandle, getDbHandle, type ThreadLink } from "@/db";
 import { openPgliteOverPort } from "@/db/client";
 import { logError } from "@/lib/log";
 import { runnerConfigFromEnv } from "./config";
+import { lowerRunnerPriority } from "./priority";
 import { startRunner } from "./runner";
 
 export type RunnerThreadData = { link: ThreadLink | null };
@@ -16,18 +16,8 @@ export type RunnerThreadMessage = { started: string } | { failed: string } | { s
 
 const post = (m: RunnerThreadMessage) => parentPort?.postMessage(m);
 
-/**
- * The runner's thread yields the CPU to the web's and the database's when the machine is busy (Linux: a thread's
- * own niceness). Its commands already run at 10 (lib/sandbox/spawner.ts); the runner stays ahead of those.
- */
-const RUNNER_THREAD_NICENESS = 5;
-
 async function main() {
-  try {
-    os.setPriority(RUNNER_THREAD_NICENESS);
-  } catch {
-    // not allowed here (a container without the permission): the thread keeps the process's priority
-  }
+  lowerRunnerPriority();
   const { link } = workerData as RunnerThreadData;
   if (link) adoptDbHandle(await openPgliteOverPort(link));
   const handle = await getDbHandle();
