@@ -15,13 +15,15 @@
  *
  * Run: npx tsx --conditions=react-server bench/load.ts   (needs `npx next build`; DATABASE_URL: scale-out too)
  * Env: BENCH_LOAD_TASKS (60), BENCH_PORT (3340), BENCH_LOAD_CPU_PROF=dir (--cpu-prof for the server and workers),
- * BENCH_LOAD_ONLY=embedded|scaleout.
+ * BENCH_LOAD_ONLY=embedded|scaleout, BENCH_LOAD_ROUNDS (1: the 60 again on the same server, each round reported: the first
+ * round's figures include what a fresh server spends once, V8 compiling the code the run goes through).
  */
 import http from "node:http";
 import { allCpuSeconds, createTask, signedInBrowser, startAppServer, type AppServer } from "./lib/app-server";
 import { loadNote, median, ms, quantile } from "./lib/stats";
 
 const TASKS = Number(process.env.BENCH_LOAD_TASKS ?? 60);
+const ROUNDS = Number(process.env.BENCH_LOAD_ROUNDS ?? 1);
 const PORT = Number(process.env.BENCH_PORT ?? 3340);
 const PROF = process.env.BENCH_LOAD_CPU_PROF;
 const ONLY = process.env.BENCH_LOAD_ONLY;
@@ -163,15 +165,17 @@ async function benchOn(mode: "embedded" | "scaleout") {
     for (let i = 0; i < 20; i++) idlePages.push(await timed(() => page(app, cookie)));
     anchor.pages = idlePages;
     report("anchor: 1 task alone (GET / idle)", anchor);
-    const load = await wave(app, cookie, TASKS, true);
-    report(`${TASKS} tasks at once`, load);
-    const goals = mode === "embedded" ? { p95: 5000, cpu: 0.15 } : { p95: 3000, cpu: 0.15 };
-    const p95 = quantile(load.first, 0.95);
-    const met = (ok: boolean) => (ok ? "(met)" : "(NOT met)");
-    console.log(
-      `  goals: first output p95 < ${goals.p95 / 1000} s -> ${ms(p95)} ${met(p95 < goals.p95)}; CPU <= ${goals.cpu} CPU-s a task -> ${load.cpuPerTask.toFixed(2)} ${met(load.cpuPerTask <= goals.cpu)}; ` +
-        `POST p95 < 100 ms while running -> ${ms(quantile(load.postDuring, 0.95))} ${met(quantile(load.postDuring, 0.95) < 100)}; GET / p95 < 200 ms while running -> ${ms(quantile(load.pages, 0.95))} ${met(quantile(load.pages, 0.95) < 200)}`,
-    );
+    for (let round = 1; round <= ROUNDS; round++) {
+      const load = await wave(app, cookie, TASKS, true);
+      report(`${TASKS} tasks at once${ROUNDS > 1 ? ` (round ${round} of ${ROUNDS})` : ""}`, load);
+      const goals = mode === "embedded" ? { p95: 5000, cpu: 0.15 } : { p95: 3000, cpu: 0.15 };
+      const p95 = quantile(load.first, 0.95);
+      const met = (ok: boolean) => (ok ? "(met)" : "(NOT met)");
+      console.log(
+        `  goals: first output p95 < ${goals.p95 / 1000} s -> ${ms(p95)} ${met(p95 < goals.p95)}; CPU <= ${goals.cpu} CPU-s a task -> ${load.cpuPerTask.toFixed(2)} ${met(load.cpuPerTask <= goals.cpu)}; ` +
+          `POST p95 < 100 ms while running -> ${ms(quantile(load.postDuring, 0.95))} ${met(quantile(load.postDuring, 0.95) < 100)}; GET / p95 < 200 ms while running -> ${ms(quantile(load.pages, 0.95))} ${met(quantile(load.pages, 0.95) < 200)}`,
+      );
+    }
   } finally {
     await app.close();
   }
