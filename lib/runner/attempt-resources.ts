@@ -3,6 +3,7 @@ import { logError } from "@/lib/log";
 import fs from "node:fs/promises";
 import type { SandboxOptions } from "@/lib/sandbox";
 import { createAttemptCgroup, detectCgroupSupport, removeLeftCgroup, type AttemptCgroup } from "@/lib/sandbox/cgroup";
+import { sandboxEtcDir } from "@/lib/sandbox/sandbox-etc";
 import path from "node:path";
 import { clearVolumePool, createVolumePool, DiskFullError, type Volume, type VolumePool } from "@/lib/sandbox/volume";
 import type { RunnerConfig } from "./config";
@@ -80,7 +81,7 @@ export async function acquireAttemptResources(opts: { config: RunnerConfig; work
       bwrapPath: config.sandbox.bwrapPath,
       hostUser: hostUser ?? undefined,
       scratchParentDir: workspace.scratch,
-      etcParentDir: path.join(config.dataDir, "sandbox-etc"),
+      etcParentDir: sandboxEtcParent(config),
       extraReadOnlyBinds: [{ hostPath: workspace.gitDir, sandboxPath: "/workspace-git" }],
       cgroup,
     }),
@@ -120,6 +121,20 @@ function volumePool(config: RunnerConfig): VolumePool {
 const poolUsers = new Map<string, number>();
 
 /** A runner starting: what dead processes left in the pool goes, and the pool is filled ahead of the first task. */
+/** Where the sandboxes' shared /etc folder is made (lib/sandbox/sandbox-etc.ts): the data folder outlives attempts. */
+function sandboxEtcParent(config: RunnerConfig): string {
+  return path.join(config.dataDir, "sandbox-etc");
+}
+
+/** Makes the sandboxes' /etc folder before the first attempt needs it (a copy of a few hundred entries, ~0.1 s). */
+export function prepareSandboxEtc(config: RunnerConfig): void {
+  try {
+    sandboxEtcDir(sandboxEtcParent(config));
+  } catch (err) {
+    logError("could not prepare the sandboxes' /etc (the first sandbox will try again)", err);
+  }
+}
+
 export async function warmVolumePool(config: RunnerConfig): Promise<void> {
   const users = (poolUsers.get(config.dataDir) ?? 0) + 1;
   poolUsers.set(config.dataDir, users);

@@ -10,7 +10,7 @@ import { warm } from "./warm";
 import type { RunnerConfig } from "./config";
 import os from "node:os";
 import { cacheGenerationOf, deleteCacheRows } from "@/db/queries/environments";
-import { closeVolumePool, releaseLeftovers, warmVolumePool } from "./attempt-resources";
+import { closeVolumePool, prepareSandboxEtc, releaseLeftovers, warmVolumePool } from "./attempt-resources";
 import { evictEntries } from "./env-cache";
 import { reapWorkspaces } from "./reaper";
 import { attemptWorkspace } from "./workspace";
@@ -194,6 +194,7 @@ export async function startRunner(handle: DbHandle, config: RunnerConfig): Promi
   ];
   timers.forEach((t) => t.unref());
   await sweep().catch(() => 0);
+  prepareSandboxEtc(config);
   const poolWarmed = warmVolumePool(config).catch((err) => logError("could not fill the volume pool", err));
   void evictCache().catch((err) => logError("environment cache eviction failed", err));
   void claimLoop();
