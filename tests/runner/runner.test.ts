@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAttemptEvents } from "@/db/queries/events";
 import { findAttempt, findTask, ImageAttachError, insertTaskWithJobs, listAttempts, usageOfOwner } from "@/db/queries/tasks";
@@ -8,6 +9,7 @@ import { users } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { runnerConfigFromEnv, type RunnerConfig } from "@/lib/runner/config";
 import { startRunner, type Runner } from "@/lib/runner/runner";
+import { syntheticEtcFiles } from "@/lib/sandbox/bwrap-args";
 import { cancelTask } from "@/lib/tasks/cancel";
 import { addFollowUp } from "@/lib/tasks/follow-up";
 import { steerAttempt } from "@/lib/tasks/steer";
@@ -85,6 +87,14 @@ describe.each(dbKinds)("runner on %s", (kind) => {
       const events = await listAttemptEvents(handle.db, attemptId);
       return events.some((e) => e.type === "log" && String(e.payload.text).includes(text));
     }, 30_000, "the slow command to start");
+
+  // First in the file: nothing has run a sandbox yet when the runner has just started.
+  it("has the sandboxes' /etc folder ready once started, before any attempt (the first task does not pay for the copy)", () => {
+    const parent = path.join(config.dataDir, "sandbox-etc");
+    const made = fs.readdirSync(parent).filter((n) => n.startsWith("patchbay-etc-"));
+    expect(made).toHaveLength(1);
+    expect(fs.readFileSync(path.join(parent, made[0], "passwd"), "utf8")).toBe(syntheticEtcFiles().passwd);
+  });
 
   it("works a Code task: edits with apply_patch, runs the tests in the sandbox, stores the diff", async () => {
     const { task, attempts } = await newTask("Make greet trim the name before greeting");
